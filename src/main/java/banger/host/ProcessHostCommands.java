@@ -1,0 +1,100 @@
+package banger.host;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** {@link HostCommands} over {@link ProcessBuilder}. */
+public final class ProcessHostCommands implements HostCommands {
+
+    @Override
+    public CommandResult run(List<String> argv, Duration timeout, byte[] stdin) {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new HostCommandException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<byte[]> out = drain(p.getInputStream());
+        CompletableFuture<byte[]> err = drain(p.getErrorStream());
+        try {
+            if (stdin != null) {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(stdin);
+                } catch (IOException ignored) {
+                    // the program closed its stdin early; its exit code tells the rest
+                }
+            }
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new HostCommandException(String.join(" ", argv) + " timed out after " + timeout.toSeconds() + "s");
+            }
+            return new CommandResult(List.copyOf(argv), p.exitValue(),
+                    new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new HostCommandException("interrupted while running " + argv.get(0), e);
+        }
+    }
+
+    private static CompletableFuture<byte[]> drain(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in; ByteArrayOutputStream buf = new ByteArrayOutputStream()) {
+                in.transferTo(buf);
+                return buf.toByteArray();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+    }
+
+    @Override
+    public long startDetached(List<String> argv, Path output) {
+        List<String> full = new ArrayList<>();
+        full.add("setsid");
+        full.addAll(argv);
+        try {
+            Files.createDirectories(output.toAbsolutePath().getParent());
+            Process p = new ProcessBuilder(full)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            // setsid execs in place when the caller is not a group leader, so this is the program's own PID
+            return p.pid();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + argv.get(0), e);
+        }
+    }
+
+    @Override
+    public boolean available(String program) {
+        if (program.contains("/")) {
+            return Files.isExecutable(Path.of(program));
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

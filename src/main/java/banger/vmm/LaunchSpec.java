@@ -1,0 +1,30 @@
+package banger.vmm;
+
+import banger.storage.VmDisk;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything a VMM needs to boot one VM.
+ *
+ * @param vmId          the VM's id; part of the VMM's command line so /proc checks can recognise it
+ * @param vmDir         the VM's own directory (sockets, config files, pid files go here)
+ * @param kernel        a bzImage for QEMU, or an uncompressed ELF vmlinux for Firecracker
+ * @param initrd        optional initramfs
+ * @param disk          the VM's own writable root disk
+ * @param kernelCmdline full kernel command line
+ * @param consoleLog    file the serial console is written to
+ * @param network       optional NIC on a host TAP device
+ */
+public record LaunchSpec(
+        String vmId,
+        Path vmDir,
+        Path kernel,
+        Optional<Path> initrd,
+        VmDisk disk,
+        int vcpus,
+        int memoryMib,
+        String kernelCmdline,
+        Path consoleLog,
+        Optional<NetworkAttachment> network) {
+}
