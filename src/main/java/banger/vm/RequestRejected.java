@@ -11,7 +11,9 @@ public class RequestRejected extends RuntimeException {
         NOT_FOUND(404, "not_found"),
         CONFLICT(409, "conflict"),
         UNKNOWN_IMAGE(422, "unknown_image"),
-        UNAVAILABLE(503, "unavailable");
+        UNAVAILABLE(503, "unavailable"),
+        /** The request was fine but the host could not carry it out (VMM failed to boot, disk error). */
+        OPERATION_FAILED(500, "operation_failed");
 
         public final int status;
         public final String code;

@@ -1,0 +1,303 @@
+package banger.vm;
+
+import banger.image.Image;
+import banger.image.ImageRegistry;
+import banger.persistence.JsonSerializable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * Creates VMs (validated, unique names, guest addresses), owns their actors, routes to them by id or name,
+ * and keeps the in-memory index that list and get read. Which VMs exist, with their names and addresses,
+ * is journaled here, so name uniqueness and address allocation survive restarts; each VM's life is
+ * journaled by its own actor.
+ */
+public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet.Event, VmFleet.State> {
+
+    public sealed interface Command extends JsonSerializable {
+    }
+
+    public record Create(CreateVmRequest request, ActorRef<StatusReply<VmView>> replyTo) implements Command {
+    }
+
+    /** Finds a VM's actor by id or name. */
+    public record Resolve(String ref, ActorRef<StatusReply<ActorRef<VmCommand>>> replyTo) implements Command {
+    }
+
+    public record Get(String ref, ActorRef<StatusReply<VmView>> replyTo) implements Command {
+    }
+
+    public record ListVms(ActorRef<List<VmView>> replyTo) implements Command {
+    }
+
+    /** A VM tells the fleet its latest view after every change. */
+    public record VmChanged(VmView view) implements Command {
+    }
+
+    /** A VM finished its deletion. */
+    public record VmGone(String id, String name) implements Command {
+    }
+
+    record ImageChecked(CreateVmRequest request, Image image, RequestRejected rejection,
+                        ActorRef<StatusReply<VmView>> replyTo) implements Command {
+    }
+
+    public sealed interface Event extends JsonSerializable {
+    }
+
+    public record VmRegistered(String id, String name, String address, Instant at) implements Event {
+    }
+
+    public record VmRemoved(String id, Instant at) implements Event {
+    }
+
+    public record Entry(String name, String address) implements JsonSerializable {
+    }
+
+    /** Registered VMs by id. */
+    public record State(Map<String, Entry> vms) implements JsonSerializable {
+    }
+
+    private final ActorContext<Command> ctx;
+    private final ActorRef<ImageRegistry.Command> images;
+    private final VmRuntime runtime;
+    private final GuestAddresses addresses;
+    private final VmDefaults defaults;
+    private final Duration livenessInterval;
+    private final Duration askTimeout;
+    private final Clock clock;
+
+    // Actor-local: live children, the latest view of each VM, and names reserved by creates in flight.
+    private final Map<String, ActorRef<VmCommand>> children = new HashMap<>();
+    private final Map<String, VmView> views = new HashMap<>();
+    private final Set<String> pendingNames = new HashSet<>();
+
+    public static Behavior<Command> create(ActorRef<ImageRegistry.Command> images, VmRuntime runtime,
+                                           GuestAddresses addresses, VmDefaults defaults,
+                                           Duration livenessInterval, Duration askTimeout, Clock clock) {
+        return Behaviors.setup(ctx -> new VmFleet(ctx, images, runtime, addresses, defaults, livenessInterval,
+                askTimeout, clock));
+    }
+
+    private VmFleet(ActorContext<Command> ctx, ActorRef<ImageRegistry.Command> images, VmRuntime runtime,
+                    GuestAddresses addresses, VmDefaults defaults, Duration livenessInterval, Duration askTimeout,
+                    Clock clock) {
+        super(PersistenceId.ofUniqueId("VmFleet"));
+        this.ctx = ctx;
+        this.images = images;
+        this.runtime = runtime;
+        this.addresses = addresses;
+        this.defaults = defaults;
+        this.livenessInterval = livenessInterval;
+        this.askTimeout = askTimeout;
+        this.clock = clock;
+    }
+
+    @Override
+    public State emptyState() {
+        return new State(Map.of());
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state -> state.vms().keySet().forEach(this::spawn))
+                .build();
+    }
+
+    @Override
+    public CommandHandler<Command, Event, State> commandHandler() {
+        return newCommandHandlerBuilder()
+                .forAnyState()
+                .onCommand(Create.class, this::onCreate)
+                .onCommand(ImageChecked.class, this::onImageChecked)
+                .onCommand(Resolve.class, (s, c) -> {
+                    String id = idOf(s, c.ref());
+                    ActorRef<VmCommand> child = id == null ? null : children.get(id);
+                    c.replyTo().tell(child != null ? StatusReply.success(child) : StatusReply.error(notFound(c.ref())));
+                    return Effect().none();
+                })
+                .onCommand(Get.class, (s, c) -> {
+                    String id = idOf(s, c.ref());
+                    VmView v = id == null ? null : views.get(id);
+                    c.replyTo().tell(v != null ? StatusReply.success(v) : StatusReply.error(notFound(c.ref())));
+                    return Effect().none();
+                })
+                .onCommand(ListVms.class, (s, c) -> {
+                    List<VmView> all = new ArrayList<>(views.values());
+                    all.sort(Comparator.comparing(VmView::createdAt).thenComparing(VmView::name));
+                    c.replyTo().tell(all);
+                    return Effect().none();
+                })
+                .onCommand(VmChanged.class, (s, c) -> {
+                    if (s.vms().containsKey(c.view().id())) {
+                        views.put(c.view().id(), c.view());
+                    }
+                    return Effect().none();
+                })
+                .onCommand(VmGone.class, (s, c) -> {
+                    views.remove(c.id());
+                    ActorRef<VmCommand> child = children.remove(c.id());
+                    if (!s.vms().containsKey(c.id())) {
+                        return Effect().none();
+                    }
+                    return Effect().persist(new VmRemoved(c.id(), clock.instant()))
+                            .thenRun(st -> {
+                                if (child != null) {
+                                    ctx.stop(child);
+                                }
+                            });
+                })
+                .build();
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        var builder = newEventHandlerBuilder();
+        builder.forAnyState()
+                .onEvent(VmRegistered.class, (s, e) -> {
+                    Map<String, Entry> next = new HashMap<>(s.vms());
+                    next.put(e.id(), new Entry(e.name(), e.address()));
+                    return new State(Map.copyOf(next));
+                })
+                .onEvent(VmRemoved.class, (s, e) -> {
+                    Map<String, Entry> next = new HashMap<>(s.vms());
+                    next.remove(e.id());
+                    return new State(Map.copyOf(next));
+                });
+        return builder.build();
+    }
+
+    private Effect<Event, State> onCreate(State s, Create c) {
+        CreateVmRequest r = c.request();
+        try {
+            validate(r);
+        } catch (RequestRejected e) {
+            c.replyTo().tell(StatusReply.error(e));
+            return Effect().none();
+        }
+        if (nameTaken(s, r.name())) {
+            c.replyTo().tell(StatusReply.error(nameConflict(r.name())));
+            return Effect().none();
+        }
+        pendingNames.add(r.name());
+        String image = r.image() != null ? r.image() : defaults.image();
+        ctx.askWithStatus(Image.class, images, askTimeout, ref -> new ImageRegistry.GetImage(image, ref),
+                (img, err) -> new ImageChecked(r, img, rejection(err), c.replyTo()));
+        return Effect().none();
+    }
+
+    private Effect<Event, State> onImageChecked(State s, ImageChecked c) {
+        CreateVmRequest r = c.request();
+        pendingNames.remove(r.name());
+        if (c.rejection() != null) {
+            c.replyTo().tell(StatusReply.error(c.rejection()));
+            return Effect().none();
+        }
+        if (nameTaken(s, r.name())) {
+            c.replyTo().tell(StatusReply.error(nameConflict(r.name())));
+            return Effect().none();
+        }
+        String address;
+        try {
+            Set<String> taken = s.vms().values().stream().map(Entry::address)
+                    .filter(a -> a != null).collect(Collectors.toSet());
+            address = addresses.next(taken).orElse(null);
+        } catch (RequestRejected e) {
+            c.replyTo().tell(StatusReply.error(e));
+            return Effect().none();
+        }
+        String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        VmSpec spec = new VmSpec(id, r.name(), c.image().name(),
+                r.vcpus() != null ? r.vcpus() : defaults.vcpus(),
+                r.memoryMib() != null ? r.memoryMib() : defaults.memoryMib(),
+                r.diskMib() != null ? r.diskMib() : Math.max(defaults.diskMib(), mibCeil(c.image().rootfsBytes())),
+                address,
+                r.labels() == null ? Map.of() : Map.copyOf(r.labels()));
+        boolean start = r.start() == null || r.start();
+        return Effect().persist(new VmRegistered(id, spec.name(), address, clock.instant()))
+                .thenRun(st -> spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo())));
+    }
+
+    private ActorRef<VmCommand> spawn(String id) {
+        Behavior<VmCommand> vm = Behaviors.supervise(Vm.create(id, runtime, ctx.getSelf(), livenessInterval, clock))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        ActorRef<VmCommand> ref = ctx.spawn(vm, "vm-" + id);
+        children.put(id, ref);
+        return ref;
+    }
+
+    private void validate(CreateVmRequest r) {
+        VmNames.requireValid(r.name());
+        if (r.vcpus() != null && (r.vcpus() < 1 || r.vcpus() > defaults.maxVcpus())) {
+            throw invalid("vcpus must be between 1 and " + defaults.maxVcpus());
+        }
+        if (r.memoryMib() != null && (r.memoryMib() < 64 || r.memoryMib() > defaults.maxMemoryMib())) {
+            throw invalid("memory_mib must be between 64 and " + defaults.maxMemoryMib());
+        }
+        if (r.diskMib() != null && (r.diskMib() < 16 || r.diskMib() > defaults.maxDiskMib())) {
+            throw invalid("disk_mib must be between 16 and " + defaults.maxDiskMib());
+        }
+    }
+
+    private boolean nameTaken(State s, String name) {
+        return pendingNames.contains(name) || s.vms().values().stream().anyMatch(e -> e.name().equals(name));
+    }
+
+    private static String idOf(State s, String ref) {
+        if (s.vms().containsKey(ref)) {
+            return ref;
+        }
+        return s.vms().entrySet().stream().filter(e -> e.getValue().name().equals(ref))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    private static int mibCeil(long bytes) {
+        return (int) ((bytes + (1 << 20) - 1) >> 20);
+    }
+
+    private static RequestRejected rejection(Throwable err) {
+        if (err == null) {
+            return null;
+        }
+        if (err instanceof RequestRejected r) {
+            return r;
+        }
+        return new RequestRejected(RequestRejected.Reason.UNAVAILABLE, "image registry did not answer: " + err.getMessage());
+    }
+
+    private static RequestRejected invalid(String message) {
+        return new RequestRejected(RequestRejected.Reason.INVALID, message);
+    }
+
+    private static RequestRejected nameConflict(String name) {
+        return new RequestRejected(RequestRejected.Reason.CONFLICT, "a VM named " + name + " already exists");
+    }
+
+    private static RequestRejected notFound(String ref) {
+        return new RequestRejected(RequestRejected.Reason.NOT_FOUND, "no VM with id or name " + ref);
+    }
+}
