@@ -1,0 +1,51 @@
+package banger.vm;
+
+import banger.image.Image;
+import banger.storage.VmDisk;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Guest preparation for a daemon without guest network or SSH: configuration travels on the kernel
+ * command line, and a guest is ready when its init prints the readiness line on the serial console.
+ */
+public class ConsoleReadiness implements GuestPreparation {
+
+    /** The line the image's init prints once the guest is up (see the image builder's init). */
+    public static final String READY_LINE = "banger-guest-ready";
+
+    @Override
+    public void configureDisk(VmSpec spec, Image image, VmDisk disk) {
+    }
+
+    @Override
+    public String kernelParameters(VmSpec spec, Image image, VmDisk disk) {
+        return "banger.hostname=" + spec.name();
+    }
+
+    @Override
+    public void awaitReady(VmSpec spec, VmDirectory dir, BooleanSupplier vmmAlive, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ConsoleTail.containsLine(dir.consoleLog(), READY_LINE)) {
+                return;
+            }
+            if (!vmmAlive.getAsBoolean()) {
+                throw new IllegalStateException("VMM exited during boot; console ends with: "
+                        + ConsoleTail.of(dir.consoleLog(), 800));
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("guest not ready after " + timeout.toSeconds() + "s; console ends with: "
+                + ConsoleTail.of(dir.consoleLog(), 800));
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package banger.vm;
+
+import banger.image.Image;
+import banger.image.ImageRegistry;
+import banger.storage.DiskCloner;
+import banger.storage.VmDisk;
+import banger.vmm.LaunchSpec;
+import banger.vmm.NetworkAttachment;
+import banger.vmm.Vmm;
+import banger.vmm.VmmHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real {@link VmRuntime}: per-VM directory, disk cloned from the image, TAP from the pool, VMM process,
+ * guest readiness. Blocking steps run on the blocking executor; host state of a VM is only ever touched
+ * by that VM's own actor's calls, so nothing here is shared between VMs but stateless drivers.
+ */
+public final class HostVmRuntime implements VmRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(HostVmRuntime.class);
+
+    /** Drivers and settings the runtime is made of. */
+    public record Parts(Path stateDir, Vmm vmm, DiskCloner cloner, NetworkPlumbing network,
+                        GuestPreparation guest, ActorRef<ImageRegistry.Command> images, Scheduler scheduler,
+                        Executor blocking, Duration askTimeout, Duration bootTimeout, Duration shutdownGrace) {
+    }
+
+    private final Parts p;
+
+    public HostVmRuntime(Parts parts) {
+        this.p = parts;
+    }
+
+    private VmDirectory dir(VmSpec spec) {
+        return VmDirectory.of(p.stateDir(), spec.id());
+    }
+
+    @Override
+    public CompletionStage<Launched> start(VmSpec spec) {
+        CompletionStage<Image> image = AskPattern.askWithStatus(p.images(),
+                ref -> new ImageRegistry.GetImage(spec.image(), ref), p.askTimeout(), p.scheduler());
+        return image.thenCompose(img -> p.network().attach(spec).thenApplyAsync(nic -> {
+            try {
+                return launch(spec, img, nic);
+            } catch (RuntimeException e) {
+                nic.ifPresent(n -> p.network().release(spec, n.tapName()));
+                throw e;
+            }
+        }, p.blocking()));
+    }
+
+    private Launched launch(VmSpec spec, Image img, Optional<NetworkAttachment> nic) {
+        VmDirectory dir = dir(spec);
+        dir.create();
+        VmDisk disk = prepareDisk(spec, img, dir);
+        p.guest().configureDisk(spec, img, disk);
+        String cmdline = "console=ttyS0 root=/dev/vda rw panic=-1 " + p.guest().kernelParameters(spec, img, disk);
+        LaunchSpec launch = new LaunchSpec(spec.id(), dir.root(), kernelFor(img),
+                Optional.ofNullable(img.initrd()).map(Path::of), disk, spec.vcpus(), spec.memoryMib(),
+                cmdline.strip(), dir.consoleLog(), nic);
+        truncate(dir.consoleLog());
+        VmmHandle handle = p.vmm().launch(launch);
+        dir.writeHandles(new VmHandles(handle, disk.path().toString(), disk.format(),
+                nic.map(NetworkAttachment::tapName).orElse(null), dir.consoleLog().toString()));
+        try {
+            p.guest().awaitReady(spec, dir, () -> p.vmm().alive(handle), p.bootTimeout());
+        } catch (RuntimeException e) {
+            p.vmm().kill(handle);
+            dir.clearHandles();
+            throw e;
+        }
+        log.info("VM {} is running (pid {})", spec.name(), handle.pid());
+        return new Launched(handle.pid());
+    }
+
+    private Path kernelFor(Image img) {
+        return Path.of("firecracker".equals(p.vmm().kind()) && img.vmlinux() != null ? img.vmlinux() : img.kernel());
+    }
+
+    private VmDisk prepareDisk(VmSpec spec, Image img, VmDirectory dir) {
+        Optional<VmDisk> existing = findDisk(dir);
+        if (existing.isPresent()) {
+            p.cloner().resize(existing.get(), spec.diskMib());
+            return existing.get();
+        }
+        return p.cloner().clone(Path.of(img.rootfs()), dir.root(), spec.diskMib());
+    }
+
+    private static Optional<VmDisk> findDisk(VmDirectory dir) {
+        for (String format : new String[] {VmDisk.QCOW2, VmDisk.RAW}) {
+            Path f = dir.root().resolve("disk." + format);
+            if (Files.exists(f)) {
+                return Optional.of(new VmDisk(f, format));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public CompletionStage<String> stop(VmSpec spec, boolean force) {
+        return CompletableFuture.supplyAsync(() -> {
+            VmDirectory dir = dir(spec);
+            Optional<VmHandles> handles = dir.readHandles();
+            String detail = "";
+            if (handles.isPresent()) {
+                VmmHandle h = handles.get().vmm();
+                if (p.vmm().alive(h)) {
+                    if (force) {
+                        p.vmm().kill(h);
+                    } else {
+                        p.vmm().shutdown(h, p.shutdownGrace());
+                    }
+                }
+                if (handles.get().tap() != null) {
+                    p.network().release(spec, handles.get().tap());
+                }
+                dir.clearHandles();
+            }
+            return detail;
+        }, p.blocking());
+    }
+
+    @Override
+    public CompletionStage<Probe> probe(VmSpec spec) {
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<VmHandles> handles = dir(spec).readHandles();
+            if (handles.isEmpty()) {
+                return new Probe(false, 0, "no handles.json for the VM");
+            }
+            VmmHandle h = handles.get().vmm();
+            return p.vmm().alive(h) ? new Probe(true, h.pid(), "alive")
+                    : new Probe(false, h.pid(), "VMM process " + h.pid() + " is gone");
+        }, p.blocking());
+    }
+
+    @Override
+    public CompletionStage<Void> destroy(VmSpec spec) {
+        return stop(spec, true).thenAcceptAsync(r -> {
+            VmDirectory dir = dir(spec);
+            findDisk(dir).ifPresent(p.cloner()::remove);
+            dir.removeAll();
+        }, p.blocking());
+    }
+
+    private static void truncate(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

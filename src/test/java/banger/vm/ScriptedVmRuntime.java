@@ -1,0 +1,64 @@
+package banger.vm;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A VmRuntime whose side effects the test completes by hand, recording every call in order. */
+final class ScriptedVmRuntime implements VmRuntime {
+
+    record Call(String op, String vmId, CompletableFuture<Object> result) {
+    }
+
+    final List<String> log = new CopyOnWriteArrayList<>();
+    private final LinkedBlockingQueue<Call> pending = new LinkedBlockingQueue<>();
+    volatile Probe probeAnswer = new Probe(true, 4242, "alive");
+
+    @SuppressWarnings("unchecked")
+    private <T> CompletionStage<T> call(String op, VmSpec spec) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        log.add(op + ":" + spec.name());
+        pending.add(new Call(op, spec.id(), f));
+        return (CompletionStage<T>) (CompletionStage<?>) f;
+    }
+
+    @Override
+    public CompletionStage<Launched> start(VmSpec spec) {
+        return call("start", spec);
+    }
+
+    @Override
+    public CompletionStage<String> stop(VmSpec spec, boolean force) {
+        return call(force ? "kill" : "stop", spec);
+    }
+
+    @Override
+    public CompletionStage<Probe> probe(VmSpec spec) {
+        return CompletableFuture.completedFuture(probeAnswer);
+    }
+
+    @Override
+    public CompletionStage<Void> destroy(VmSpec spec) {
+        return call("destroy", spec);
+    }
+
+    /** The next side effect the actor asked for, waiting up to 5 s. */
+    Call next() throws InterruptedException {
+        Call c = pending.poll(5, TimeUnit.SECONDS);
+        if (c == null) {
+            throw new AssertionError("no side effect requested; log so far: " + log);
+        }
+        return c;
+    }
+
+    /** Asserts no further side effect is requested within the given time. */
+    void expectNone(long millis) throws InterruptedException {
+        Call c = pending.poll(millis, TimeUnit.MILLISECONDS);
+        if (c != null) {
+            throw new AssertionError("unexpected side effect " + c.op() + "; log: " + log);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package banger.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class VmLifecycleTest {
+
+    static final ActorTestKit testKit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
+            .withFallback(PersistenceTestKitSnapshotPlugin.config())
+            .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
+            .withFallback(ConfigFactory.load()));
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    private final ScriptedVmRuntime runtime = new ScriptedVmRuntime();
+    private final TestProbe<VmFleet.Command> fleet = testKit.createTestProbe();
+
+    private static VmSpec spec(String name) {
+        return new VmSpec(UUID.randomUUID().toString().substring(0, 8), name, "tiny", 1, 256, 512, null, Map.of());
+    }
+
+    private ActorRef<VmCommand> spawn(VmSpec spec) {
+        return testKit.spawn(Vm.create(spec.id(), runtime, fleet.ref(), Duration.ofMillis(100), Clock.systemUTC()));
+    }
+
+    private VmView created(ActorRef<VmCommand> vm, VmSpec spec) {
+        TestProbe<StatusReply<VmView>> reply = testKit.createTestProbe();
+        vm.tell(new VmCommand.Create(spec, false, reply.ref()));
+        return reply.receiveMessage().getValue();
+    }
+
+    private VmView running(ActorRef<VmCommand> vm) throws InterruptedException {
+        TestProbe<StatusReply<VmView>> reply = testKit.createTestProbe();
+        vm.tell(new VmCommand.Start(reply.ref()));
+        runtime.next().result().complete(new VmRuntime.Launched(4242));
+        VmView v = reply.receiveMessage().getValue();
+        assertEquals("running", v.state());
+        return v;
+    }
+
+    private VmView get(ActorRef<VmCommand> vm) {
+        TestProbe<VmView> probe = testKit.createTestProbe();
+        vm.tell(new VmCommand.Get(probe.ref()));
+        return probe.receiveMessage();
+    }
+
+    @Test
+    void concurrentLifecycleCommandsOnOneVmSerialise() throws Exception {
+        VmSpec spec = spec("serial");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        TestProbe<StatusReply<VmView>> first = testKit.createTestProbe();
+        TestProbe<StatusReply<VmView>> second = testKit.createTestProbe();
+        TestProbe<StatusReply<VmView>> delete = testKit.createTestProbe();
+        vm.tell(new VmCommand.Start(first.ref()));
+        vm.tell(new VmCommand.Start(second.ref()));
+        vm.tell(new VmCommand.Delete(delete.ref()));
+
+        ScriptedVmRuntime.Call start = runtime.next();
+        assertEquals("start", start.op());
+        runtime.expectNone(300);
+        assertEquals("starting", get(vm).state(), "queries answer during a transition");
+        first.expectNoMessage(Duration.ofMillis(100));
+
+        start.result().complete(new VmRuntime.Launched(77));
+        assertEquals("running", first.receiveMessage().getValue().state());
+        assertEquals("running", second.receiveMessage().getValue().state(), "second start found it running");
+        ScriptedVmRuntime.Call destroy = runtime.next();
+        assertEquals("destroy", destroy.op(), "delete ran only after the start finished");
+        destroy.result().complete(null);
+        assertEquals("deleted", delete.receiveMessage().getValue().state());
+        assertEquals(List.of("start:serial", "destroy:serial"), runtime.log);
+    }
+
+    @Test
+    void lifecycleCommandsOnDifferentVmsInterleave() throws Exception {
+        VmSpec a = spec("alpha");
+        VmSpec b = spec("bravo");
+        ActorRef<VmCommand> vmA = spawn(a);
+        ActorRef<VmCommand> vmB = spawn(b);
+        created(vmA, a);
+        created(vmB, b);
+        TestProbe<StatusReply<VmView>> ra = testKit.createTestProbe();
+        TestProbe<StatusReply<VmView>> rb = testKit.createTestProbe();
+        vmA.tell(new VmCommand.Start(ra.ref()));
+        vmB.tell(new VmCommand.Start(rb.ref()));
+        ScriptedVmRuntime.Call one = runtime.next();
+        ScriptedVmRuntime.Call two = runtime.next();
+        assertTrue(one.vmId().equals(a.id()) && two.vmId().equals(b.id())
+                || one.vmId().equals(b.id()) && two.vmId().equals(a.id()), "both starts in flight at once");
+        two.result().complete(new VmRuntime.Launched(2));
+        one.result().complete(new VmRuntime.Launched(1));
+        assertEquals("running", ra.receiveMessage().getValue().state());
+        assertEquals("running", rb.receiveMessage().getValue().state());
+    }
+
+    @Test
+    void setOnRunningVmIsRefusedWithReason() throws Exception {
+        VmSpec spec = spec("busy");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        running(vm);
+        TestProbe<StatusReply<VmView>> reply = testKit.createTestProbe();
+        vm.tell(new VmCommand.Reconfigure(new PatchVmRequest(4, null, null, null), reply.ref()));
+        StatusReply<VmView> r = reply.receiveMessage();
+        assertTrue(r.isError());
+        RequestRejected rej = assertInstanceOf(RequestRejected.class, r.getError());
+        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        assertTrue(rej.getMessage().contains("running"), rej.getMessage());
+        assertEquals(1, get(vm).vcpus());
+    }
+
+    @Test
+    void setOnStoppedVmChangesSizesAndLabels() {
+        VmSpec spec = spec("idle");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        TestProbe<StatusReply<VmView>> reply = testKit.createTestProbe();
+        vm.tell(new VmCommand.Reconfigure(new PatchVmRequest(2, 512, 1024, Map.of("team", "ops")), reply.ref()));
+        VmView v = reply.receiveMessage().getValue();
+        assertEquals(2, v.vcpus());
+        assertEquals(512, v.memoryMib());
+        assertEquals(1024, v.diskMib());
+        assertEquals(Map.of("team", "ops"), v.labels());
+    }
+
+    @Test
+    void crashMidStartRecoversByAdoptingALiveVmm() throws Exception {
+        VmSpec spec = spec("phoenix");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        vm.tell(new VmCommand.Start(testKit.<StatusReply<VmView>>createTestProbe().ref()));
+        runtime.next();
+        testKit.stop(vm);
+
+        runtime.probeAnswer = new VmRuntime.Probe(true, 999, "alive");
+        ActorRef<VmCommand> again = spawn(spec);
+        TestProbe<StatusReply<VmView>> stop = testKit.createTestProbe();
+        again.tell(new VmCommand.Stop(stop.ref()));
+        ScriptedVmRuntime.Call call = runtime.next();
+        assertEquals("stop", call.op(), "stop was stashed until the adoption, then ran");
+        call.result().complete("");
+        assertEquals("stopped", stop.receiveMessage().getValue().state());
+    }
+
+    @Test
+    void crashMidStartWithDeadVmmRecoversAsStoppedWithReason() throws Exception {
+        VmSpec spec = spec("lazarus");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        vm.tell(new VmCommand.Start(testKit.<StatusReply<VmView>>createTestProbe().ref()));
+        runtime.next();
+        testKit.stop(vm);
+
+        runtime.probeAnswer = new VmRuntime.Probe(false, 0, "no process 4242");
+        ActorRef<VmCommand> again = spawn(spec);
+        ScriptedVmRuntime.Call cleanup = runtime.next();
+        assertEquals("kill", cleanup.op(), "resources of the dead VMM are released");
+        cleanup.result().complete("");
+        VmView v = awaitState(again, "stopped");
+        assertTrue(v.stateReason().contains("no process 4242"), v.stateReason());
+    }
+
+    @Test
+    void vmmDyingWhileRunningMarksVmStoppedWithReason() throws Exception {
+        VmSpec spec = spec("fragile");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        running(vm);
+        runtime.probeAnswer = new VmRuntime.Probe(false, 0, "pid 4242 exited");
+        ScriptedVmRuntime.Call cleanup = runtime.next();
+        assertEquals("kill", cleanup.op());
+        cleanup.result().complete("");
+        VmView v = awaitState(vm, "stopped");
+        assertTrue(v.stateReason().contains("exited unexpectedly"), v.stateReason());
+    }
+
+    @Test
+    void failedStartEndsFailedWithReason() throws Exception {
+        VmSpec spec = spec("broken");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        TestProbe<StatusReply<VmView>> reply = testKit.createTestProbe();
+        vm.tell(new VmCommand.Start(reply.ref()));
+        runtime.next().result().completeExceptionally(new IllegalStateException("kernel panic"));
+        assertTrue(reply.receiveMessage().isError());
+        VmView v = get(vm);
+        assertEquals("failed", v.state());
+        assertEquals("kernel panic", v.stateReason());
+    }
+
+    private VmView awaitState(ActorRef<VmCommand> vm, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        VmView v = get(vm);
+        while (!v.state().equals(state) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            v = get(vm);
+        }
+        assertEquals(state, v.state());
+        return v;
+    }
+}
