@@ -69,6 +69,11 @@ final class EventsCommand extends ApiCommand {
                 if (!connected) {
                     throw e instanceof CliError cliError ? cliError : new CliError("event stream failed: " + e, e);
                 }
+            } catch (ApiException e) {
+                // 503 while the daemon restarts is worth waiting out; any other refusal is final
+                if (!connected || e.status() != 503) {
+                    throw e;
+                }
             }
             err().println("banger: event stream dropped; reconnecting"
                     + (lastId == null ? "" : " after event " + lastId));

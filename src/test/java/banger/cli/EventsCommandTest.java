@@ -105,4 +105,17 @@ class EventsCommandTest {
         assertEquals(1, daemon.requests().size());
         assertTrue(result.err().startsWith("banger: unauthorized: bad token"), result.err());
     }
+
+    @Test
+    void waitsOutADaemonThatIsUnavailableAfterTheStreamDropped() {
+        daemon.answer("GET", "/v1/events", 200, "text/event-stream", TWO_EVENTS);
+        daemon.answer("GET", "/v1/events", 503, ApiSamples.error("unavailable", "starting up"));
+        daemon.answer("GET", "/v1/events", 200, "text/event-stream", THIRD_EVENT);
+
+        var result = cli.run("events", "--count", "3");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals(3, daemon.requests().size());
+        assertEquals("8", daemon.requests().get(2).header("Last-event-id"));
+    }
 }
