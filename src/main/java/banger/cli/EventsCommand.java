@@ -23,6 +23,8 @@ import java.util.Optional;
 @Command(name = "events", description = "Print the daemon's events as they happen (until interrupted).")
 final class EventsCommand extends ApiCommand {
 
+    /** The daemon's last event to a subscriber too slow to keep up (not a journal event, no id). */
+    private static final String OVERFLOW = "overflow";
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration LONGEST_RETRY = Duration.ofSeconds(5);
 
@@ -33,7 +35,7 @@ final class EventsCommand extends ApiCommand {
     private String type;
 
     @Option(names = "--after", paramLabel = "OFFSET",
-            description = "Start after this event offset (replays older events); default: new events only.")
+            description = "Only events after this offset (the first number of each line), e.g. to resume.")
     private Long after;
 
     @Option(names = "--count", paramLabel = "N", description = "Exit after N events.")
@@ -57,6 +59,11 @@ final class EventsCommand extends ApiCommand {
                 ServerSentEventReader events = new ServerSentEventReader(
                         new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8)));
                 for (var event = events.next(); event.isPresent(); event = events.next()) {
+                    if (OVERFLOW.equals(event.get().type())) {
+                        // the daemon drops a subscriber that falls behind; the stream ends and we resume below
+                        err().println("banger: fell behind the event stream");
+                        continue;
+                    }
                     print(event.get());
                     if (event.get().id() != null) {
                         lastId = event.get().id();

@@ -15,9 +15,6 @@ import java.util.List;
                 "Put -- before the command so its options are not taken as banger's."})
 final class VmExecCommand extends ApiCommand {
 
-    /** The daemon's own limit when none is given (API.md's example value). */
-    private static final int DEFAULT_TIMEOUT_S = 30;
-
     @Parameters(index = "0", paramLabel = "NAME", description = "VM name or id.")
     private String ref;
 
@@ -28,10 +25,10 @@ final class VmExecCommand extends ApiCommand {
     private boolean sendStdin;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "Give up on the command after this long (default: ${DEFAULT-VALUE}).")
-    private int timeoutSeconds = DEFAULT_TIMEOUT_S;
+            description = "Give up on the command after this long (default: the daemon's, 30 s).")
+    private Integer timeoutSeconds;
 
-    record ExecRequest(List<String> argv, String stdin, int timeoutS) {
+    record ExecRequest(List<String> argv, String stdin, Integer timeoutS) {
     }
 
     record ExecResult(String stdout, String stderr, int exitCode) {
@@ -42,8 +39,10 @@ final class VmExecCommand extends ApiCommand {
         String stdin = sendStdin
                 ? new String(root().environment().stdin().readAllBytes(), StandardCharsets.UTF_8)
                 : null;
-        var answer = api().send("POST", ApiPaths.vm(ref, "exec"), new ExecRequest(argv, stdin, timeoutSeconds),
-                Duration.ofSeconds(timeoutSeconds).plus(ApiClient.READ_TIMEOUT));
+        // without --timeout the daemon's default applies, which the CLI does not know: wait generously
+        Duration wait = timeoutSeconds == null ? ApiClient.LIFECYCLE_TIMEOUT
+                : Duration.ofSeconds(timeoutSeconds).plus(ApiClient.READ_TIMEOUT);
+        var answer = api().send("POST", ApiPaths.vm(ref, "exec"), new ExecRequest(argv, stdin, timeoutSeconds), wait);
         ExecResult result = api().convert(answer, ExecResult.class);
         if (result.stdout() != null) {
             out().print(result.stdout());

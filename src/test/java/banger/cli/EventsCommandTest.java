@@ -118,4 +118,19 @@ class EventsCommandTest {
         assertEquals(3, daemon.requests().size());
         assertEquals("8", daemon.requests().get(2).header("Last-event-id"));
     }
+
+    @Test
+    void anOverflowNoticeIsNotPrintedAsAnEventAndTheStreamResumesAfterTheLastEvent() {
+        daemon.answer("GET", "/v1/events", 200, "text/event-stream", TWO_EVENTS
+                + "event: overflow\ndata: {\"reason\":\"subscriber too slow\",\"buffer\":256}\n\n");
+        daemon.answer("GET", "/v1/events", 200, "text/event-stream", THIRD_EVENT);
+
+        var result = cli.run("events", "--json", "--count", "3");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals(3, result.out().lines().count(), result.out());
+        assertTrue(result.out().lines().allMatch(line -> line.startsWith("{\"offset\":")), result.out());
+        assertTrue(result.err().startsWith("banger: fell behind the event stream\n"), result.err());
+        assertEquals("8", daemon.requests().get(1).header("Last-event-id"));
+    }
 }
