@@ -20,6 +20,7 @@ final class DaemonCommand implements Callable<Integer> {
 
     private static final Pattern HOST_PORT = Pattern.compile("^(\\[[0-9a-fA-F:.]+]|[^:\\s]+):(\\d{1,5})$");
 
+    /** Lower-case constants because picocli matches and lists them as typed: --vmm qemu. */
     enum VmmChoice { auto, qemu, firecracker }
 
     @Spec
