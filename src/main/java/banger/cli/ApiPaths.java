@@ -1,0 +1,24 @@
+package banger.cli;
+
+/** The routes of API.md, in one place. */
+final class ApiPaths {
+
+    static final String VMS = "/v1/vms";
+    static final String IMAGES = "/v1/images";
+    static final String IMAGE_BOOTSTRAP = "/v1/images/bootstrap";
+    static final String EVENTS = "/v1/events";
+    static final String DOCTOR = "/v1/doctor";
+
+    private ApiPaths() {
+    }
+
+    /** {@code ref} is a VM name or id. */
+    static String vm(String ref) {
+        return VMS + "/" + ApiClient.segment(ref);
+    }
+
+    /** start, stop, restart, kill, console, history, exec. */
+    static String vm(String ref, String action) {
+        return vm(ref) + "/" + action;
+    }
+}
