@@ -14,6 +14,7 @@ import banger.storage.SparseCopyCloner;
 import banger.storage.VmDisk;
 import banger.testsupport.TestImages;
 import banger.vmm.LaunchSpec;
+import banger.vmm.NetworkAttachment;
 import banger.vmm.ProcessTable;
 import banger.vmm.VmmHandle;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -101,6 +103,49 @@ class QemuVmmE2eTest {
         }
     }
 
+    @Test
+    void guestWithAddressOnCmdlineConfiguresEth0AndAcceptsSshWithItsKey() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 6);
+        String tap = "bgt" + suffix;
+        String netns = "banger-e2e-" + suffix;
+        DiskCloner cloner = new Qcow2OverlayCloner(COMMANDS);
+        VmDisk disk = cloner.clone(Path.of(image.rootfs()), dir, 128);
+        Path console = dir.resolve("console.log");
+        Path sshKey = dir.resolve("id_ed25519");
+        COMMANDS.check(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", sshKey.toString()), Duration.ofSeconds(10));
+        String authorizedKey = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("id_ed25519.pub")));
+        LaunchSpec spec = new LaunchSpec("e2e-net-" + suffix, dir, Path.of(image.kernel()),
+                Optional.of(Path.of(image.initrd())), disk, 1, 256,
+                "console=ttyS0 banger.hostname=netguest banger.address=10.231.0.2/24 banger.gateway=10.231.0.1"
+                        + " banger.authorized_key=" + authorizedKey, console,
+                Optional.of(new NetworkAttachment(tap, "52:54:00:e2:e0:01")));
+        VmmHandle handle = null;
+        try {
+            COMMANDS.check(List.of("ip", "tuntap", "add", "dev", tap, "mode", "tap"), Duration.ofSeconds(10));
+            COMMANDS.check(List.of("ip", "netns", "add", netns), Duration.ofSeconds(10));
+            handle = vmm.launch(spec);
+            // QEMU keeps its open tap across the move, so the host side lives in a namespace of its own
+            COMMANDS.check(List.of("ip", "link", "set", tap, "netns", netns), Duration.ofSeconds(10));
+            COMMANDS.check(List.of("ip", "-n", netns, "addr", "add", "10.231.0.1/24", "dev", tap), Duration.ofSeconds(10));
+            COMMANDS.check(List.of("ip", "-n", netns, "link", "set", tap, "up"), Duration.ofSeconds(10));
+            awaitConsoleLine(console, "banger-guest-ready", handle);
+            assertTrue(COMMANDS.run(List.of("ip", "netns", "exec", netns, "ping", "-c", "3", "-W", "5", "10.231.0.2"),
+                    Duration.ofSeconds(30)).ok(), "guest answers on its banger.address");
+            String hostname = COMMANDS.check(List.of("ip", "netns", "exec", netns, "ssh", "-i", sshKey.toString(),
+                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                    "-o", "ConnectTimeout=30", "root@10.231.0.2", "hostname; ip route show default"), Duration.ofSeconds(60)).stdout();
+            assertTrue(hostname.startsWith("netguest\n"), hostname);
+            assertTrue(hostname.contains("default via 10.231.0.1 dev eth0"), hostname);
+        } finally {
+            if (handle != null && vmm.alive(handle)) {
+                vmm.kill(handle);
+            }
+            COMMANDS.run(List.of("ip", "netns", "del", netns), Duration.ofSeconds(10));
+            COMMANDS.run(List.of("ip", "link", "del", tap), Duration.ofSeconds(10));
+            cloner.remove(disk);
+        }
+    }
+
     private void awaitConsoleLine(Path console, String line, VmmHandle handle) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + BOOT_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -125,6 +170,9 @@ class QemuVmmE2eTest {
         assertEquals(AUTHORIZED_KEY, debugfsCat(raw, "/root/.ssh/authorized_keys").strip());
         String hostKeys = COMMANDS.check(List.of("debugfs", "-R", "ls /etc/dropbear", raw.toString()), Duration.ofSeconds(30)).stdout();
         assertTrue(hostKeys.contains("dropbear_ed25519_host_key"), hostKeys);
+        // the sparse cloner grew the filesystem offline; the guest grew a qcow2 overlay's online at boot
+        String header = COMMANDS.check(List.of("dumpe2fs", "-h", raw.toString()), Duration.ofSeconds(30)).stdout();
+        assertTrue(header.contains("Block count:              262144"), header);
         // a clean poweroff leaves a clean filesystem
         assertTrue(COMMANDS.run(List.of("e2fsck", "-fn", raw.toString()), Duration.ofSeconds(60)).ok());
     }
