@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -64,13 +65,13 @@ class TinyImageBuilderTest {
     @Test
     void rootfsHoldsBusyboxInitDropbearAndItsLibraries() {
         String listing = new ProcessHostCommands().check(List.of("debugfs", "-R", "ls -p /usr/sbin", image.rootfs()),
-                java.time.Duration.ofSeconds(30)).stdout();
+                Duration.ofSeconds(30)).stdout();
         assertTrue(listing.contains("/dropbear/"), listing);
         String init = new ProcessHostCommands().check(List.of("debugfs", "-R", "stat /sbin/init", image.rootfs()),
-                java.time.Duration.ofSeconds(30)).stdout();
+                Duration.ofSeconds(30)).stdout();
         assertTrue(init.contains("Fast link dest: \"/bin/busybox\""), init);
         String libs = new ProcessHostCommands().check(List.of("debugfs", "-R", "ls -p /lib/x86_64-linux-gnu", image.rootfs()),
-                java.time.Duration.ofSeconds(30)).stdout();
+                Duration.ofSeconds(30)).stdout();
         assertTrue(libs.contains("/libtomcrypt.so.1/") && libs.contains("/libc.so.6/"), libs);
     }
 
