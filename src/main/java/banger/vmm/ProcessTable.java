@@ -1,0 +1,67 @@
+package banger.vmm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Facts about host processes read from /proc, so a VMM PID recorded before a daemon restart can be checked
+ * without trusting that the PID was not reused.
+ */
+public final class ProcessTable {
+
+    private final Path proc;
+
+    public ProcessTable() {
+        this(Path.of("/proc"));
+    }
+
+    public ProcessTable(Path proc) {
+        this.proc = proc;
+    }
+
+    /** The one-letter state from /proc/PID/stat (R, S, D, Z, ...), empty if there is no such process. */
+    public Optional<Character> state(long pid) {
+        try {
+            String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+            // the command name in parentheses may itself contain ") ", so the state follows the LAST ')'
+            int close = stat.lastIndexOf(')');
+            if (close < 0 || close + 2 >= stat.length()) {
+                return Optional.empty();
+            }
+            return Optional.of(stat.charAt(close + 2));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** True if the process exists and is not a zombie (or dead). */
+    public boolean running(long pid) {
+        return state(pid).filter(s -> s != 'Z' && s != 'X' && s != 'x').isPresent();
+    }
+
+    /** The process's argv from /proc/PID/cmdline; empty if it is gone (or a kernel thread). */
+    public List<String> commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(proc.resolve(Long.toString(pid)).resolve("cmdline"));
+            if (raw.length == 0) {
+                return List.of();
+            }
+            String all = new String(raw, StandardCharsets.UTF_8);
+            if (all.endsWith("\0")) {
+                all = all.substring(0, all.length() - 1);
+            }
+            return List.of(all.split("\0", -1));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** True if the process is running and one of its arguments is exactly {@code marker}. */
+    public boolean runningWithArgument(long pid, String marker) {
+        return running(pid) && commandLine(pid).contains(marker);
+    }
+}
