@@ -56,10 +56,6 @@ public final class VmlinuxExtractor {
             this.suffix = suffix;
             this.argv = argv;
         }
-
-        String tool() {
-            return argv.apply(Path.of("in"), Path.of("out")).get(0);
-        }
     }
 
     /**
@@ -185,7 +181,7 @@ public final class VmlinuxExtractor {
             Files.deleteIfExists(in);
         }
         if (!Files.exists(out)) {
-            return payload.compression().tool() + " produced nothing (exit " + result.exitCode() + ": "
+            return result.argv().get(0) + " produced nothing (exit " + result.exitCode() + ": "
                     + result.stderr().strip() + ")";
         }
         String problem = elfProblem(out);

@@ -114,6 +114,10 @@ class FirecrackerVmmTest {
         assertEquals("banger-" + spec.vmId(), vmm.client(handle).describeInstance().get("id").asText());
         assertEquals(2, vmm.client(handle).machineConfig().get("vcpu_count").asInt());
 
+        FirecrackerApiClient.Response reboot = vmm.client(handle).request("PUT", "/actions", "{\"action_type\":\"Reboot\"}");
+        assertEquals(400, reboot.status(), "the stand-in checks action bodies against InstanceActionInfo");
+        assertTrue(reboot.body().contains("is not one of"), reboot.body());
+
         FirecrackerVmm restarted = new FirecrackerVmm(new ProcessHostCommands(), Path.of("firecracker"));
         assertTrue(restarted.alive(handle), "a new driver instance recognises the running VMM from its handle");
         assertFalse(restarted.alive(new VmmHandle("firecracker", handle.pid(), handle.controlSocket(), "banger-other")),
