@@ -115,6 +115,14 @@ class FirecrackerConfigTest {
     }
 
     @Test
+    void specEnumsAreReadAsTheStringsTheyAreWritten() throws IOException {
+        JsonNode logger = JSON.readTree("{\"level\":\"Off\",\"log_path\":\"/tmp/fc.log\"}");
+        assertEquals(List.of(), SPEC.validate(logger, "Logger"), "YAML 1.1 would have read the enum value Off as false");
+        assertEquals(List.of(), SPEC.validate(JSON.readTree("{\"vcpu_count\":1,\"mem_size_mib\":128,\"huge_pages\":\"2M\"}"),
+                "MachineConfiguration"));
+    }
+
+    @Test
     void brokenConfigsFailTheValidatorNamingTheFault() throws IOException {
         assertInvalid(c -> ((ObjectNode) c.get("boot-source")).remove("kernel_image_path"),
                 "$.boot-source: missing required property 'kernel_image_path'");

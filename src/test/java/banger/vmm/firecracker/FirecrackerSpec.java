@@ -2,7 +2,6 @@ package banger.vmm.firecracker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +10,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Firecracker's Swagger 2.0 API spec (firecracker-api.yaml, copied into test resources) and a validator
@@ -31,7 +38,10 @@ final class FirecrackerSpec {
 
     static FirecrackerSpec load() {
         try (InputStream in = resource("firecracker-api.yaml")) {
-            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(in);
+            LoaderOptions options = new LoaderOptions();
+            Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(),
+                    options, new CoreSchemaResolver());
+            JsonNode root = new ObjectMapper().valueToTree(yaml.load(in));
             JsonNode defs = root.path("definitions");
             if (!"2.0".equals(root.path("swagger").asText()) || !defs.isObject() || defs.isEmpty()) {
                 throw new IllegalStateException("firecracker-api.yaml is not a Swagger 2.0 spec with definitions");
@@ -39,6 +49,22 @@ final class FirecrackerSpec {
             return new FirecrackerSpec(defs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * YAML 1.2 core-schema booleans (true/false only): under YAML 1.1 rules the Logger level enum's
+     * {@code Off} would read as boolean false. Timestamps stay strings too.
+     */
+    private static final class CoreSchemaResolver extends Resolver {
+        @Override
+        protected void addImplicitResolvers() {
+            addImplicitResolver(Tag.BOOL, Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
+            addImplicitResolver(Tag.INT, INT, "-+0123456789");
+            addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
+            addImplicitResolver(Tag.MERGE, MERGE, "<");
+            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+            addImplicitResolver(Tag.NULL, EMPTY, null);
         }
     }
 
