@@ -1,0 +1,215 @@
+package banger.vmm.firecracker;
+
+import banger.host.HostCommands;
+import banger.vmm.LaunchSpec;
+import banger.vmm.Vmm;
+import banger.vmm.VmmException;
+import banger.vmm.VmmHandle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one Firecracker process per VM, configured entirely by {@code --config-file} and controlled over
+ * its API socket. The process starts in its own session, so it survives a daemon restart and is adopted
+ * from its handle ({@code --id banger-<vmId>} in its argv is the /proc marker).
+ */
+public final class FirecrackerVmm implements Vmm {
+
+    public static final String KIND = "firecracker";
+    static final String API_SOCKET = "firecracker.sock";
+    static final String CONFIG_FILE = "firecracker.json";
+    static final String LOG_FILE = "firecracker.log";
+
+    private static final Logger log = LoggerFactory.getLogger(FirecrackerVmm.class);
+    // Firecracker's --id: alphanumerics and '-', at most 64 characters ("banger-" takes 7)
+    private static final Pattern VM_ID = Pattern.compile("[A-Za-z0-9-]{1,57}");
+    // sun_path holds 108 bytes including the terminating NUL
+    private static final int MAX_SOCKET_PATH = 107;
+    private static final Duration API_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
+
+    private final HostCommands host;
+    private final Path binary;
+    private final Duration startTimeout;
+
+    public FirecrackerVmm(HostCommands host, Path firecrackerBinary) {
+        this(host, firecrackerBinary, Duration.ofSeconds(30));
+    }
+
+    /** @param startTimeout how long the API socket may take to answer after the process starts */
+    public FirecrackerVmm(HostCommands host, Path firecrackerBinary, Duration startTimeout) {
+        this.host = host;
+        this.binary = firecrackerBinary;
+        this.startTimeout = startTimeout;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public VmmHandle launch(LaunchSpec spec) {
+        if (!VM_ID.matcher(spec.vmId()).matches()) {
+            throw new VmmException("VM id '" + spec.vmId() + "' cannot be a Firecracker --id (letters, digits, '-', at most 57)");
+        }
+        Path vmDir = spec.vmDir().toAbsolutePath();
+        Path socket = vmDir.resolve(API_SOCKET);
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new VmmException("API socket path " + socket + " is longer than a unix socket allows (" + MAX_SOCKET_PATH + " bytes)");
+        }
+        Path logFile = vmDir.resolve(LOG_FILE);
+        FirecrackerConfig config = FirecrackerConfig.from(spec, logFile);
+        requireElfKernel(spec.kernel());
+        Path configFile = vmDir.resolve(CONFIG_FILE);
+        try {
+            Files.createDirectories(vmDir);
+            // Firecracker refuses to bind over an existing socket file, which a crashed run leaves behind
+            Files.deleteIfExists(socket);
+            if (!Files.exists(logFile)) {
+                Files.createFile(logFile);
+            }
+            Files.writeString(configFile, config.toJson(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new VmmException("cannot prepare " + vmDir + " for Firecracker: " + e.getMessage(), e);
+        }
+        String marker = marker(spec.vmId());
+        List<String> argv = List.of(binary.toString(),
+                "--api-sock", socket.toString(),
+                "--config-file", configFile.toString(),
+                "--id", marker);
+        long pid;
+        try {
+            pid = host.startDetached(argv, spec.consoleLog());
+        } catch (RuntimeException e) {
+            throw new VmmException("cannot start " + binary + ": " + e.getMessage(), e);
+        }
+        VmmHandle handle = new VmmHandle(KIND, pid, socket.toString(), marker);
+        awaitApi(handle, spec.consoleLog());
+        return handle;
+    }
+
+    @Override
+    public void shutdown(VmmHandle handle, Duration grace) {
+        if (!alive(handle)) {
+            return;
+        }
+        try {
+            client(handle).sendCtrlAltDel();
+        } catch (VmmException e) {
+            log.warn("SendCtrlAltDel to Firecracker pid {} failed, killing it: {}", handle.pid(), e.getMessage());
+            kill(handle);
+            return;
+        }
+        if (!awaitGone(handle, grace)) {
+            log.info("Firecracker pid {} still running {} ms after SendCtrlAltDel, killing it", handle.pid(), grace.toMillis());
+            kill(handle);
+        }
+    }
+
+    @Override
+    public void kill(VmmHandle handle) {
+        if (!alive(handle)) {
+            return;
+        }
+        // alive() just matched the marker, so this PID is still our VMM, not a recycled one
+        ProcessHandle.of(handle.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        if (!awaitGone(handle, KILL_WAIT)) {
+            throw new VmmException("Firecracker pid " + handle.pid() + " survived SIGKILL for " + KILL_WAIT.toSeconds() + "s");
+        }
+    }
+
+    @Override
+    public boolean alive(VmmHandle handle) {
+        return ProcessLiveness.alive(handle.pid(), handle.cmdlineMarker());
+    }
+
+    /** The API client for a running VM's socket. */
+    public FirecrackerApiClient client(VmmHandle handle) {
+        return new FirecrackerApiClient(Path.of(handle.controlSocket()), API_REQUEST_TIMEOUT);
+    }
+
+    static String marker(String vmId) {
+        return "banger-" + vmId;
+    }
+
+    private void awaitApi(VmmHandle handle, Path consoleLog) {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        FirecrackerApiClient api = new FirecrackerApiClient(Path.of(handle.controlSocket()), API_REQUEST_TIMEOUT);
+        String lastError = "socket not created";
+        while (System.nanoTime() < deadline) {
+            if (!alive(handle)) {
+                throw new VmmException("Firecracker exited during start-up: " + tail(consoleLog));
+            }
+            if (Files.exists(Path.of(handle.controlSocket()))) {
+                try {
+                    api.describeInstance();
+                    return;
+                } catch (VmmException e) {
+                    lastError = e.getMessage();
+                }
+            }
+            sleep(POLL);
+        }
+        kill(handle);
+        throw new VmmException("Firecracker API did not answer within " + startTimeout.toSeconds() + "s (" + lastError
+                + "); console: " + tail(consoleLog));
+    }
+
+    private boolean awaitGone(VmmHandle handle, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (alive(handle)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            sleep(POLL);
+        }
+        return true;
+    }
+
+    private static void requireElfKernel(Path kernel) {
+        byte[] head = new byte[ELF_MAGIC.length];
+        try (InputStream in = Files.newInputStream(kernel)) {
+            if (in.readNBytes(head, 0, head.length) != head.length || !Arrays.equals(head, ELF_MAGIC)) {
+                throw new VmmException("Firecracker needs an uncompressed ELF vmlinux, but " + kernel
+                        + " is not ELF (a bzImage? extract it with VmlinuxExtractor)");
+            }
+        } catch (IOException e) {
+            throw new VmmException("cannot read kernel " + kernel + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String tail(Path file) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(0, f.length() - 2000);
+            byte[] b = new byte[(int) (f.length() - start)];
+            f.seek(start);
+            f.readFully(b);
+            String text = new String(b, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? "(console log empty)" : text;
+        } catch (IOException e) {
+            return "(no console log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted while waiting for Firecracker", e);
+        }
+    }
+}
