@@ -65,7 +65,7 @@ public final class GuestConfigWriter {
         }
     }
 
-    static List<GuestFile> filesFor(String os, GuestConfig c) {
+    private static List<GuestFile> filesFor(String os, GuestConfig c) {
         List<GuestFile> files = new ArrayList<>();
         files.add(new GuestFile("/etc/banger/guest.env",
                 "BANGER_HOSTNAME=" + c.hostname() + "\n"
@@ -92,7 +92,7 @@ public final class GuestConfigWriter {
     }
 
     /** Stages each file's content in work/ and writes the debugfs script that places them; returns the script. */
-    private Path writeCommands(Path work, List<GuestFile> files, Set<String> missingDirs) throws IOException {
+    private static Path writeCommands(Path work, List<GuestFile> files, Set<String> missingDirs) throws IOException {
         StringBuilder script = new StringBuilder();
         for (String dir : dirsOf(files)) {
             if (missingDirs.contains(dir)) {
@@ -101,7 +101,7 @@ public final class GuestConfigWriter {
             // directories that already exist (/etc, /root) keep their modes; banger's own ones are forced
             Integer mode = OWNED_DIRS.get(dir);
             if (mode != null) {
-                script.append(String.format("sif %s mode 0%o%n", dir, 040000 | mode));
+                script.append(String.format("sif %s mode 0%o\n", dir, 040000 | mode));
                 script.append("sif ").append(dir).append(" uid 0\nsif ").append(dir).append(" gid 0\n");
             }
         }
@@ -111,7 +111,7 @@ public final class GuestConfigWriter {
             Files.writeString(local, file.content(), StandardCharsets.UTF_8);
             script.append("rm ").append(file.path()).append('\n');
             script.append("write ").append(local).append(' ').append(file.path()).append('\n');
-            script.append(String.format("sif %s mode 0%o%n", file.path(), 0100000 | file.mode()));
+            script.append(String.format("sif %s mode 0%o\n", file.path(), 0100000 | file.mode()));
             script.append("sif ").append(file.path()).append(" uid 0\nsif ").append(file.path()).append(" gid 0\n");
         }
         Path commands = work.resolve("commands");
@@ -132,11 +132,11 @@ public final class GuestConfigWriter {
         Files.writeString(probe, dirs.stream().map(d -> "stat " + d + "\n").collect(Collectors.joining()), StandardCharsets.UTF_8);
         CommandResult result = hosts.run(List.of("debugfs", "-f", probe.toString(), image.toString()), TIMEOUT).orThrow();
         Set<String> missing = new TreeSet<>();
-        for (String line : result.stderr().lines().toList()) {
-            if (line.endsWith(": File not found by ext2_lookup ") || line.endsWith(": File not found by ext2_lookup")) {
+        for (String line : result.stderr().lines().map(String::strip).toList()) {
+            if (line.endsWith(": File not found by ext2_lookup")) {
                 missing.add(line.substring(0, line.indexOf(": File not found")));
-            } else if (!line.isBlank() && !line.startsWith("debugfs ")) {
-                throw new HostCommandException("debugfs cannot read " + image + ": " + line.strip());
+            } else if (!line.isEmpty() && !line.startsWith("debugfs ")) {
+                throw new HostCommandException("debugfs cannot read " + image + ": " + line);
             }
         }
         return missing;
