@@ -1,0 +1,23 @@
+package banger.guest;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What a command run in a guest did.
+ *
+ * @param exitCode the command's exit status; -1 when it ended without one (killed by a signal)
+ */
+public record ExecResult(byte[] stdout, byte[] stderr, int exitCode) {
+
+    public String stdoutText() {
+        return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    public String stderrText() {
+        return new String(stderr, StandardCharsets.UTF_8);
+    }
+
+    public boolean ok() {
+        return exitCode == 0;
+    }
+}

@@ -1,0 +1,165 @@
+package banger.network;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TapPoolTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    private static final String BRIDGE = "bgtest0";
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    @Test
+    void refillsToTargetSizeWithTapsEnslavedToBridge() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 3));
+        awaitIdle(pool, 3);
+        assertEquals(3, hosts.links.size());
+        hosts.links.forEach((name, link) -> {
+            assertTrue(name.matches("bgt[0-9a-f]{8}"), name);
+            assertEquals(BRIDGE, link.master());
+            assertTrue(link.up());
+        });
+    }
+
+    @Test
+    void lendsIdleTapWithoutWaitingForCreation() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 2));
+        awaitIdle(pool, 2);
+        hosts.createDelayMillis = 3000;
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-1", reply.getRef()));
+        String tap = reply.receiveMessage(Duration.ofMillis(500)).getValue();
+        assertTrue(hosts.links.containsKey(tap));
+        TapPoolStatus status = status(pool);
+        assertEquals("vm-1", status.lent().get(tap));
+    }
+
+    @Test
+    void lendCreatesTapWhenNoneIsIdle() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 0));
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-2", reply.getRef()));
+        String tap = reply.receiveMessage(Duration.ofSeconds(5)).getValue();
+        assertEquals(BRIDGE, hosts.links.get(tap).master());
+        assertEquals(0, status(pool).idle());
+    }
+
+    @Test
+    void failedCreationFailsTheLend() {
+        FakeLinks hosts = new FakeLinks();
+        hosts.failCreate = true;
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 0));
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-3", reply.getRef()));
+        StatusReply<String> answer = reply.receiveMessage(Duration.ofSeconds(5));
+        assertTrue(answer.isError());
+        assertTrue(answer.getError().getMessage().contains("Operation not permitted"), answer.getError().getMessage());
+    }
+
+    @Test
+    void returnedTapIsReusedAndSurplusIsDeleted() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1));
+        awaitIdle(pool, 1);
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-4", reply.getRef()));
+        String tap = reply.receiveMessage().getValue();
+        awaitIdle(pool, 1);
+        pool.tell(new TapPoolCommand.Return(tap));
+        awaitCondition(() -> hosts.links.size() == 1 && status(pool).lent().isEmpty(), "surplus TAP deleted");
+        assertEquals(1, status(pool).idle());
+    }
+
+    @Test
+    void returnedTapFillsPoolWhenBelowTarget() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1));
+        awaitIdle(pool, 1);
+        hosts.failCreate = true;
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-5", reply.getRef()));
+        String tap = reply.receiveMessage().getValue();
+        pool.tell(new TapPoolCommand.Return(tap));
+        awaitIdle(pool, 1);
+        assertTrue(hosts.links.containsKey(tap), "the returned TAP itself is idle again");
+    }
+
+    @Test
+    void brokenReturnedTapIsReplaced() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1));
+        awaitIdle(pool, 1);
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-6", reply.getRef()));
+        String tap = reply.receiveMessage().getValue();
+        awaitIdle(pool, 1);
+        hosts.links.remove(tap);
+        pool.tell(new TapPoolCommand.Return(tap));
+        awaitCondition(() -> status(pool).lent().isEmpty(), "broken TAP dropped");
+        assertEquals(1, status(pool).idle());
+        assertFalse(hosts.links.containsKey(tap));
+    }
+
+    @Test
+    void removesOnlyUnownedBangerTaps() {
+        FakeLinks hosts = new FakeLinks();
+        hosts.links.put("bgtdeadbeef", new FakeLinks.Link(BRIDGE, true));
+        hosts.links.put("bgtcafef00d", new FakeLinks.Link(BRIDGE, true));
+        hosts.links.put("bgt0adopted", new FakeLinks.Link(BRIDGE, true));
+        hosts.links.put("tapother", new FakeLinks.Link(null, true));
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1));
+        pool.tell(new TapPoolCommand.Adopt("vm-7", "bgt0adopted"));
+        awaitIdle(pool, 1);
+        TestProbe<StatusReply<Set<String>>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.RemoveOrphans(Set.of("bgtcafef00d"), reply.getRef()));
+        assertEquals(Set.of("bgtdeadbeef"), reply.receiveMessage(Duration.ofSeconds(5)).getValue());
+        assertFalse(hosts.links.containsKey("bgtdeadbeef"));
+        assertTrue(hosts.links.keySet().containsAll(List.of("bgtcafef00d", "bgt0adopted", "tapother")));
+        assertEquals("vm-7", status(pool).lent().get("bgt0adopted"));
+        assertEquals(4, hosts.links.size(), "three kept, one orphan gone, one new idle");
+    }
+
+    private static TapPoolStatus status(ActorRef<TapPoolCommand> pool) {
+        TestProbe<TapPoolStatus> probe = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.GetStatus(probe.getRef()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
+    }
+
+    private static void awaitIdle(ActorRef<TapPoolCommand> pool, int idle) {
+        awaitCondition(() -> status(pool).idle() == idle && status(pool).creating() == 0, idle + " idle TAPs");
+    }
+
+    static void awaitCondition(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
