@@ -152,15 +152,18 @@ class SqliteReadJournalTest {
 
     @Test
     void manyActorsPersistingConcurrentlyAllSucceedWithUniqueOrderedOffsets() throws Exception {
-        int actors = 50;
-        int eventsEach = 20;
+        int actors = Integer.getInteger("banger.test.actors", 50);
+        int eventsEach = Integer.getInteger("banger.test.eventsEach", 20);
         List<ActorRef<TaggedNotebook.Command>> notebooks = IntStream.range(0, actors)
                 .mapToObj(i -> spawnNotebook("load-" + i, Set.of("load")))
                 .toList();
 
+        // the first note of each actor (recovery included) is not timed: the figure is steady-state throughput
+        CompletableFuture.allOf(notebooks.stream().map(notebook -> askAddNote(notebook, "round-1"))
+                .toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         long started = System.nanoTime();
         List<CompletableFuture<Integer>> replies = new ArrayList<>();
-        for (int round = 1; round <= eventsEach; round++) {
+        for (int round = 2; round <= eventsEach; round++) {
             for (ActorRef<TaggedNotebook.Command> notebook : notebooks) {
                 replies.add(askAddNote(notebook, "round-" + round));
             }
@@ -168,7 +171,7 @@ class SqliteReadJournalTest {
         CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("persisted %d events from %d concurrent actors in %.2f s: %.0f events/s%n",
-                actors * eventsEach, actors, seconds, actors * eventsEach / seconds);
+                actors * (eventsEach - 1), actors, seconds, actors * (eventsEach - 1) / seconds);
 
         List<EventEnvelope> events = currentByTag("load", Offset.noOffset());
         assertEquals(actors * eventsEach, events.size());
