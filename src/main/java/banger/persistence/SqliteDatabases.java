@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.pekko.actor.AbstractExtensionId;
-import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
@@ -35,8 +35,9 @@ public final class SqliteDatabases implements Extension {
         }
     }
 
-    public static SqliteDatabases get(ActorSystem system) {
-        return ID.get(system);
+    /** Takes a classic or a typed ActorSystem. */
+    public static SqliteDatabases get(ClassicActorSystemProvider system) {
+        return ID.get(system.classicSystem());
     }
 
     private final Duration busyTimeout;
