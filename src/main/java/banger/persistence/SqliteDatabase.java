@@ -9,7 +9,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +36,8 @@ public final class SqliteDatabase {
     private final SqliteWriter writer;
     private final ConcurrentLinkedQueue<Connection> idleReaders = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
-    private final Set<CompletableFuture<Void>> waiters = ConcurrentHashMap.newKeySet();
+    // each waiter with the commit count it has seen, so a commit wakes only those that have not seen it
+    private final Map<CompletableFuture<Void>, Long> waiters = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private SqliteDatabase(Path file, Duration busyTimeout) throws SQLException {
@@ -77,20 +78,26 @@ public final class SqliteDatabase {
 
     /** Runs {@code work} on a reader connection, on {@code executor} (a dispatcher meant for blocking). */
     <T> CompletableFuture<T> read(SqlWork<T> work, Executor executor) {
-        return CompletableFuture.supplyAsync(() -> {
-            Connection connection = borrowReader();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            Connection connection = null;
             try {
-                T result = work.apply(connection);
+                connection = borrowReader();
+                result.complete(work.apply(connection));
                 returnReader(connection);
-                return result;
             } catch (SQLException e) {
+                // the connection may be broken: do not pool it
                 closeQuietly(connection);
-                throw new IllegalStateException("SQLite read failed: " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                returnReader(connection);
-                throw e;
+                result.completeExceptionally(e);
+            } catch (Exception e) {
+                // includes checked exceptions Scala code throws undeclared (e.g. from deserialisation)
+                if (connection != null) {
+                    returnReader(connection);
+                }
+                result.completeExceptionally(e);
             }
-        }, executor);
+        });
+        return result;
     }
 
     /** How many write transactions have committed; read it before a query to wait for later writes. */
@@ -104,7 +111,7 @@ public final class SqliteDatabase {
      */
     CompletionStage<Void> awaitCommitAfter(long seenCommits, Duration max) {
         CompletableFuture<Void> waiter = new CompletableFuture<>();
-        waiters.add(waiter);
+        waiters.put(waiter, seenCommits);
         waiter.whenComplete((ignored, error) -> waiters.remove(waiter));
         if (commits.get() != seenCommits || closed) {
             waiter.complete(null);
@@ -121,12 +128,16 @@ public final class SqliteDatabase {
         while ((connection = idleReaders.poll()) != null) {
             closeQuietly(connection);
         }
-        waiters.forEach(waiter -> waiter.complete(null));
+        waiters.keySet().forEach(waiter -> waiter.complete(null));
     }
 
     private void committed() {
-        commits.incrementAndGet();
-        waiters.forEach(waiter -> waiter.complete(null));
+        long now = commits.incrementAndGet();
+        waiters.forEach((waiter, seen) -> {
+            if (seen < now) {
+                waiter.complete(null);
+            }
+        });
     }
 
     private Connection borrowReader() {
@@ -165,6 +176,9 @@ public final class SqliteDatabase {
     }
 
     private static void closeQuietly(Connection connection) {
+        if (connection == null) {
+            return;
+        }
         try {
             connection.close();
         } catch (SQLException e) {

@@ -108,11 +108,12 @@ final class SqliteWriter {
                     results.add(task.work().apply(connection));
                 }
                 statement.execute("COMMIT");
-            } catch (SQLException | RuntimeException e) {
+            } catch (Exception e) {
                 rollback(statement);
                 throw e;
             }
-        } catch (SQLException | RuntimeException e) {
+        } catch (Exception e) {
+            // any exception, declared or not, must fail only the work, never the writer thread
             if (group.size() > 1) {
                 return false;
             }
