@@ -2,7 +2,7 @@ package banger.vm;
 
 import banger.image.Image;
 import banger.image.ImageRegistry;
-import banger.storage.DiskCloner;
+import banger.storage.DiskClonerChoice;
 import banger.storage.VmDisk;
 import banger.vmm.LaunchSpec;
 import banger.vmm.NetworkAttachment;
@@ -31,7 +31,7 @@ public final class HostVmRuntime implements VmRuntime {
     private static final Logger log = LoggerFactory.getLogger(HostVmRuntime.class);
 
     /** Drivers and settings the runtime is made of. */
-    public record Parts(Path stateDir, Vmm vmm, DiskCloner cloner, NetworkPlumbing network,
+    public record Parts(Path stateDir, Vmm vmm, DiskClonerChoice cloners, NetworkPlumbing network,
                         GuestPreparation guest, ActorRef<ImageRegistry.Command> images, Scheduler scheduler,
                         Executor blocking, Duration askTimeout, Duration bootTimeout, Duration shutdownGrace) {
     }
@@ -91,10 +91,11 @@ public final class HostVmRuntime implements VmRuntime {
     private VmDisk prepareDisk(VmSpec spec, Image img, VmDirectory dir) {
         Optional<VmDisk> existing = findDisk(dir);
         if (existing.isPresent()) {
-            p.cloner().resize(existing.get(), spec.diskMib());
+            p.cloners().forFormat(existing.get().format()).resize(existing.get(), spec.diskMib());
             return existing.get();
         }
-        return p.cloner().clone(Path.of(img.rootfs()), dir.root(), spec.diskMib());
+        boolean cmdlineConfig = "tiny".equals(img.os());
+        return p.cloners().forVm(p.vmm().kind(), cmdlineConfig).clone(Path.of(img.rootfs()), dir.root(), spec.diskMib());
     }
 
     private static Optional<VmDisk> findDisk(VmDirectory dir) {
@@ -148,7 +149,7 @@ public final class HostVmRuntime implements VmRuntime {
     public CompletionStage<Void> destroy(VmSpec spec) {
         return stop(spec, true).thenAcceptAsync(r -> {
             VmDirectory dir = dir(spec);
-            findDisk(dir).ifPresent(p.cloner()::remove);
+            findDisk(dir).ifPresent(d -> p.cloners().forFormat(d.format()).remove(d));
             dir.removeAll();
         }, p.blocking());
     }

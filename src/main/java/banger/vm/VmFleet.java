@@ -85,6 +85,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     private final ActorRef<ImageRegistry.Command> images;
     private final VmRuntime runtime;
     private final GuestAddresses addresses;
+    private final VmNameListener names;
     private final VmDefaults defaults;
     private final Duration livenessInterval;
     private final Duration askTimeout;
@@ -96,20 +97,21 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     private final Set<String> pendingNames = new HashSet<>();
 
     public static Behavior<Command> create(ActorRef<ImageRegistry.Command> images, VmRuntime runtime,
-                                           GuestAddresses addresses, VmDefaults defaults,
-                                           Duration livenessInterval, Duration askTimeout, Clock clock) {
-        return Behaviors.setup(ctx -> new VmFleet(ctx, images, runtime, addresses, defaults, livenessInterval,
-                askTimeout, clock));
+                                           GuestAddresses addresses, VmNameListener names,
+                                           VmDefaults defaults, Duration livenessInterval, Duration askTimeout, Clock clock) {
+        return Behaviors.setup(ctx -> new VmFleet(ctx, images, runtime, addresses, names, defaults,
+                livenessInterval, askTimeout, clock));
     }
 
     private VmFleet(ActorContext<Command> ctx, ActorRef<ImageRegistry.Command> images, VmRuntime runtime,
-                    GuestAddresses addresses, VmDefaults defaults, Duration livenessInterval, Duration askTimeout,
-                    Clock clock) {
+                    GuestAddresses addresses, VmNameListener names, VmDefaults defaults, Duration livenessInterval,
+                    Duration askTimeout, Clock clock) {
         super(PersistenceId.ofUniqueId("VmFleet"));
         this.ctx = ctx;
         this.images = images;
         this.runtime = runtime;
         this.addresses = addresses;
+        this.names = names;
         this.defaults = defaults;
         this.livenessInterval = livenessInterval;
         this.askTimeout = askTimeout;
@@ -124,7 +126,10 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     @Override
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), state -> state.vms().keySet().forEach(this::spawn))
+                .onSignal(RecoveryCompleted.instance(), state -> state.vms().forEach((id, e) -> {
+                    names.registered(e.name(), e.address());
+                    spawn(id);
+                }))
                 .build();
     }
 
@@ -166,6 +171,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
                     }
                     return Effect().persist(new VmRemoved(c.id(), clock.instant()))
                             .thenRun(st -> {
+                                names.removed(c.name());
                                 if (child != null) {
                                     ctx.stop(child);
                                 }
@@ -239,7 +245,10 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
                 r.labels() == null ? Map.of() : Map.copyOf(r.labels()));
         boolean start = r.start() == null || r.start();
         return Effect().persist(new VmRegistered(id, spec.name(), address, clock.instant()))
-                .thenRun(st -> spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo())));
+                .thenRun(st -> {
+                    names.registered(spec.name(), address);
+                    spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo()));
+                });
     }
 
     private ActorRef<VmCommand> spawn(String id) {

@@ -48,7 +48,7 @@ class VmFleetTest {
             assertTrue(!taken.contains(a));
             return Optional.of(a);
         };
-        fleet = testKit.spawn(VmFleet.create(images, runtime, addresses,
+        fleet = testKit.spawn(VmFleet.create(images, runtime, addresses, VmNameListener.NONE,
                 new VmDefaults("tiny", 1, 256, 512, 8, 4096, 8192), Duration.ofSeconds(5), Duration.ofSeconds(3),
                 Clock.systemUTC()));
     }
