@@ -30,13 +30,15 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.CacheControl;
+import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -92,6 +94,7 @@ public final class HttpApi extends AllDirectives {
     public static final List<ApiRoute> ROUTES = ENDPOINTS.stream().map(Endpoint::route).toList();
 
     private static final String REF = "{ref}";
+    private static final ContentType EVENT_STREAM = MediaTypes.TEXT_EVENT_STREAM.toContentType();
     private static final Set<String> VM_STATES =
             Set.of("created", "starting", "running", "stopping", "stopped", "failed", "deleted");
 
@@ -305,8 +308,10 @@ public final class HttpApi extends AllDirectives {
                     Set<String> types = new LinkedHashSet<>();
                     typeParams.forEach(t -> Arrays.stream(t.split(",")).map(String::strip)
                             .filter(s -> !s.isEmpty()).forEach(types::add));
-                    return completeOK(eventStream.subscribe(from, vm.filter(v -> !v.isEmpty()), Set.copyOf(types)),
-                            EventStreamMarshalling.toEventStream());
+                    return complete(HttpResponse.create()
+                            .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))
+                            .withEntity(HttpEntities.createChunked(EVENT_STREAM,
+                                    eventStream.subscribe(from, vm.filter(v -> !v.isEmpty()), Set.copyOf(types)))));
                 }))));
     }
 
