@@ -1,0 +1,118 @@
+package banger.api;
+
+import banger.vm.CreateVmRequest;
+import banger.vm.PatchVmRequest;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks request bodies at the edge, against {@code banger.limits.*}, before anything reaches the daemon. */
+final class RequestValidation {
+
+    static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
+    static final Pattern LABEL_KEY = Pattern.compile("^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$");
+    private static final Pattern IMAGE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$");
+    private static final int MAX_LABEL_VALUE = 255;
+
+    private final int maxVcpus;
+    private final int maxMemoryMib;
+    private final int maxDiskMib;
+    private final Duration maxExecTimeout;
+
+    RequestValidation(Config config) {
+        this.maxVcpus = config.getInt("banger.limits.max-vcpus");
+        this.maxMemoryMib = config.getInt("banger.limits.max-memory-mib");
+        this.maxDiskMib = config.getInt("banger.limits.max-disk-mib");
+        this.maxExecTimeout = config.getDuration("banger.api.exec-max-timeout");
+    }
+
+    void create(CreateVmRequest r) {
+        if (r.name() == null) {
+            throw ApiProblem.invalidField("name", "required");
+        }
+        dnsLabel("name", r.name());
+        if (r.image() != null && !IMAGE_NAME.matcher(r.image()).matches()) {
+            throw ApiProblem.invalidField("image", "not a valid image name");
+        }
+        sizes(r.vcpus(), r.memoryMib(), r.diskMib());
+        labels(r.labels());
+    }
+
+    void patch(PatchVmRequest r) {
+        if (r.vcpus() == null && r.memoryMib() == null && r.diskMib() == null && r.labels() == null) {
+            throw ApiProblem.invalid("nothing to change: give vcpus, memory_mib, disk_mib or labels");
+        }
+        sizes(r.vcpus(), r.memoryMib(), r.diskMib());
+        labels(r.labels());
+    }
+
+    void exec(ExecRequest r) {
+        if (r.argv() == null || r.argv().isEmpty()) {
+            throw ApiProblem.invalidField("argv", "required: the command and its arguments");
+        }
+        for (int i = 0; i < r.argv().size(); i++) {
+            if (r.argv().get(i) == null) {
+                throw ApiProblem.invalidField("argv[" + i + "]", "must be a string");
+            }
+        }
+        if (r.argv().get(0).isEmpty()) {
+            throw ApiProblem.invalidField("argv[0]", "the command must not be empty");
+        }
+        if (r.timeoutS() != null && (r.timeoutS() < 1 || r.timeoutS() > maxExecTimeout.toSeconds())) {
+            throw ApiProblem.invalidField("timeout_s", "must be between 1 and " + maxExecTimeout.toSeconds());
+        }
+    }
+
+    void bootstrap(BootstrapImageRequest r) {
+        if (r.preset() == null) {
+            throw ApiProblem.invalidField("preset", "required");
+        }
+        dnsLabel("preset", r.preset());
+        if (r.name() == null) {
+            throw ApiProblem.invalidField("name", "required");
+        }
+        dnsLabel("name", r.name());
+    }
+
+    static void dnsLabel(String field, String value) {
+        if (!DNS_LABEL.matcher(value).matches()) {
+            throw ApiProblem.invalidField(field, "must be a lowercase DNS label (a-z, 0-9, '-', at most 63,"
+                    + " starting with a letter, not ending with '-'), got \"" + printable(value) + "\"");
+        }
+    }
+
+    private void sizes(Integer vcpus, Integer memoryMib, Integer diskMib) {
+        range("vcpus", vcpus, maxVcpus);
+        range("memory_mib", memoryMib, maxMemoryMib);
+        range("disk_mib", diskMib, maxDiskMib);
+    }
+
+    private static void range(String field, Integer value, int max) {
+        if (value != null && (value < 1 || value > max)) {
+            throw ApiProblem.invalidField(field, "must be between 1 and " + max + ", got " + value);
+        }
+    }
+
+    private static void labels(Map<String, String> labels) {
+        if (labels == null) {
+            return;
+        }
+        labels.forEach((key, value) -> {
+            if (!LABEL_KEY.matcher(key).matches()) {
+                throw ApiProblem.invalidField("labels", "invalid label key \"" + printable(key) + "\"");
+            }
+            if (value == null || value.length() > MAX_LABEL_VALUE || value.chars().anyMatch(Character::isISOControl)) {
+                throw ApiProblem.invalidField("labels." + key,
+                        "must be a string of at most " + MAX_LABEL_VALUE + " printable characters");
+            }
+        });
+    }
+
+    /** Echoes user input in messages without control characters and at a bounded length. */
+    private static String printable(String s) {
+        String cleaned = s.codePoints().filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return cleaned.length() > 80 ? cleaned.substring(0, 80) + "..." : cleaned;
+    }
+}

@@ -1,0 +1,88 @@
+package banger.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** A live HttpApi bound to a free loopback port, and a java.net.http client that talks to it with the token. */
+final class ApiFixture {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final HttpApi api;
+    final ServerBinding binding;
+    final String token;
+    final URI base;
+    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ApiFixture(HttpApi api, ServerBinding binding, String token) {
+        this.api = api;
+        this.binding = binding;
+        this.token = token;
+        this.base = URI.create("http://127.0.0.1:" + binding.localAddress().getPort());
+    }
+
+    /** The test's settings over banger-api.conf over the jar's reference.conf. */
+    static Config config(String overrides) {
+        return ConfigFactory.parseString(overrides)
+                .withFallback(ConfigFactory.parseResources("banger-api.conf"))
+                .withFallback(ConfigFactory.load())
+                .resolve();
+    }
+
+    static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, FakeVmControl control, GuestExec exec,
+                            EventFeed feed, DoctorService doctor) throws Exception {
+        ApiToken token = ApiToken.loadOrCreate(stateDir);
+        HttpApi api = new HttpApi(kit.system(), control, token, exec, feed, doctor, config);
+        ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return new ApiFixture(api, binding, Files.readString(stateDir.resolve(ApiToken.FILE_NAME)).strip());
+    }
+
+    void stop() throws Exception {
+        binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    HttpRequest.Builder request(String method, String path, String jsonBody) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + token);
+        if (jsonBody == null) {
+            return b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return b.header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> send(String method, String path, String jsonBody) throws IOException, InterruptedException {
+        return send(request(method, path, jsonBody));
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return send("GET", path, null);
+    }
+
+    static JsonNode json(HttpResponse<String> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    static DoctorService doctor(List<DoctorCheck> checks) {
+        return () -> CompletableFuture.completedFuture(checks);
+    }
+}
