@@ -3,32 +3,21 @@ package banger.vm;
 import banger.image.Image;
 import banger.image.ImageRegistry;
 import banger.image.ImageView;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /** {@link VmControl} as asks to the fleet, the VM actors and the image registry, each bounded by a timeout. */
 public final class FleetVmControl implements VmControl {
-
-    private static final ObjectMapper DATA = new ObjectMapper().registerModule(new JavaTimeModule())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
 
     private final ActorSystem<?> system;
     private final ActorRef<VmFleet.Command> fleet;
@@ -104,18 +93,8 @@ public final class FleetVmControl implements VmControl {
     public CompletionStage<List<HistoryEntry>> history(String ref) {
         return get(ref).thenCompose(vm -> journal
                 .currentEventsByPersistenceId(Vm.persistenceId(vm.id()).id(), 0L, Long.MAX_VALUE)
-                .map(FleetVmControl::entry)
+                .map(env -> HistoryEntry.of(env.sequenceNr(), env.event()))
                 .runWith(Sink.seq(), system));
-    }
-
-    static HistoryEntry entry(EventEnvelope env) {
-        Object event = env.event();
-        if (event instanceof VmEvent e) {
-            Map<String, Object> data = DATA.convertValue(e, MAP);
-            data.remove("at");
-            return new HistoryEntry(env.sequenceNr(), VmEvent.typeName(e), e.at(), data);
-        }
-        return new HistoryEntry(env.sequenceNr(), event.getClass().getSimpleName(), null, Map.of());
     }
 
     @Override

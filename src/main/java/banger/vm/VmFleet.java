@@ -127,7 +127,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> state.vms().forEach((id, e) -> {
-                    names.registered(e.name(), e.address());
+                    names.registered(id, e.name(), e.address());
                     spawn(id);
                 }))
                 .build();
@@ -171,7 +171,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
                     }
                     return Effect().persist(new VmRemoved(c.id(), clock.instant()))
                             .thenRun(st -> {
-                                names.removed(c.name());
+                                names.removed(c.id(), c.name());
                                 if (child != null) {
                                     ctx.stop(child);
                                 }
@@ -246,7 +246,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
         boolean start = r.start() == null || r.start();
         return Effect().persist(new VmRegistered(id, spec.name(), address, clock.instant()))
                 .thenRun(st -> {
-                    names.registered(spec.name(), address);
+                    names.registered(id, spec.name(), address);
                     spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo()));
                 });
     }

@@ -7,17 +7,17 @@ package banger.vm;
  */
 public interface VmNameListener {
 
-    void registered(String name, String address);
+    void registered(String id, String name, String address);
 
-    void removed(String name);
+    void removed(String id, String name);
 
     VmNameListener NONE = new VmNameListener() {
         @Override
-        public void registered(String name, String address) {
+        public void registered(String id, String name, String address) {
         }
 
         @Override
-        public void removed(String name) {
+        public void removed(String id, String name) {
         }
     };
 }

@@ -32,6 +32,19 @@ public final class KvmProbe {
         return cpuHasVirtualisation() && kvmDeviceOpens();
     }
 
+    /** Why KVM is or is not usable, in one line. */
+    public String reason() {
+        boolean cpu = cpuHasVirtualisation();
+        boolean dev = kvmDeviceOpens();
+        if (cpu && dev) {
+            return "CPU has vmx/svm and " + kvmDevice + " opens";
+        }
+        if (!cpu && dev) {
+            return kvmDevice + " opens but the CPU flags show no vmx/svm (nested or paravirtual KVM)";
+        }
+        return cpu ? kvmDevice + " does not open read-write" : "no vmx/svm CPU flag and no usable " + kvmDevice;
+    }
+
     boolean cpuHasVirtualisation() {
         try {
             return VIRTUALISATION_FLAG.matcher(Files.readString(cpuinfo)).find();

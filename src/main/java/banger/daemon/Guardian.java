@@ -1,0 +1,88 @@
+package banger.daemon;
+
+import banger.image.ImageBuilder;
+import banger.image.ImageRegistry;
+import banger.network.TapPool;
+import banger.network.TapPoolCommand;
+import banger.network.TapPoolPlumbing;
+import banger.vm.GuestAddresses;
+import banger.vm.GuestPreparation;
+import banger.vm.HostVmRuntime;
+import banger.vm.NetworkPlumbing;
+import banger.vm.VmDefaults;
+import banger.vm.VmFleet;
+import banger.vm.VmNameListener;
+import banger.host.HostCommands;
+import banger.storage.DiskClonerChoice;
+import banger.vmm.Vmm;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The root actor: spawns the singletons (image registry, TAP pool) and the VM fleet, in that order, and hands
+ * their references to the daemon's non-actor parts (HTTP API, DNS).
+ */
+public final class Guardian {
+
+    public sealed interface Command {
+    }
+
+    public record GetServices(ActorRef<Services> replyTo) implements Command {
+    }
+
+    public record Services(ActorRef<VmFleet.Command> fleet, ActorRef<ImageRegistry.Command> images,
+                           Optional<ActorRef<TapPoolCommand>> taps) {
+    }
+
+    /** What the root needs to build its children. */
+    public record Parts(Path stateDir, HostCommands host, Vmm vmm, DiskClonerChoice cloners, ImageBuilder imageBuilder,
+                        GuestPreparation guest, GuestAddresses addresses, VmNameListener names, VmDefaults defaults,
+                        Optional<TapPoolSettings> network, Map<String, String> tapsInUse, Duration askTimeout,
+                        Duration bootTimeout, Duration shutdownGrace, Duration livenessInterval) {
+    }
+
+    public record TapPoolSettings(String bridge, int size) {
+    }
+
+    private Guardian() {
+    }
+
+    public static Behavior<Command> create(Parts p) {
+        return Behaviors.setup(ctx -> {
+            Executor blocking = ctx.getSystem().dispatchers()
+                    .lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
+            ActorRef<ImageRegistry.Command> images = ctx.spawn(ImageRegistry.create(p.imageBuilder()), "images");
+            Optional<ActorRef<TapPoolCommand>> taps = p.network().map(n -> {
+                ActorRef<TapPoolCommand> pool = ctx.spawn(TapPool.create(p.host(), n.bridge(), n.size()), "taps");
+                // running VMs keep their TAPs across a daemon restart; everything else of ours is an orphan
+                p.tapsInUse().forEach((vmId, tap) -> pool.tell(new TapPoolCommand.Adopt(vmId, tap)));
+                pool.tell(new TapPoolCommand.RemoveOrphans(Set.copyOf(p.tapsInUse().values()),
+                        ctx.getSystem().ignoreRef()));
+                return pool;
+            });
+            NetworkPlumbing plumbing = taps.<NetworkPlumbing>map(t ->
+                    new TapPoolPlumbing(t, ctx.getSystem().scheduler(), p.askTimeout())).orElse(NetworkPlumbing.NONE);
+            HostVmRuntime runtime = new HostVmRuntime(new HostVmRuntime.Parts(p.stateDir(), p.vmm(), p.cloners(),
+                    plumbing, p.guest(), images, ctx.getSystem().scheduler(), blocking, p.askTimeout(),
+                    p.bootTimeout(), p.shutdownGrace()));
+            ActorRef<VmFleet.Command> fleet = ctx.spawn(VmFleet.create(images, runtime, p.addresses(), p.names(),
+                    p.defaults(), p.livenessInterval(), p.askTimeout(), Clock.systemUTC()), "fleet");
+            Services services = new Services(fleet, images, taps);
+            return Behaviors.receive(Command.class)
+                    .onMessage(GetServices.class, c -> {
+                        c.replyTo().tell(services);
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+}
