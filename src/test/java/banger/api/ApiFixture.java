@@ -53,7 +53,8 @@ final class ApiFixture {
     }
 
     void stop() throws Exception {
-        binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // terminate, not just unbind: open event streams would otherwise outlive the test
+        binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     HttpRequest.Builder request(String method, String path, String jsonBody) {

@@ -8,6 +8,7 @@ import banger.vm.RequestRejected;
 import banger.vm.VmControl;
 import banger.vm.VmView;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** An in-memory VmControl that records every call, so tests can prove the API did (or did not) reach it. */
 final class FakeVmControl implements VmControl {
@@ -28,6 +30,7 @@ final class FakeVmControl implements VmControl {
     final Map<String, VmView> vms = new ConcurrentHashMap<>();
     volatile Path consoleDir = Path.of("/nonexistent");
     volatile CompletableFuture<List<VmView>> listAnswer;
+    volatile Duration bootstrapTakes = Duration.ZERO;
 
     void put(VmView vm) {
         vms.put(vm.id(), vm);
@@ -41,6 +44,7 @@ final class FakeVmControl implements VmControl {
         calls.clear();
         vms.clear();
         listAnswer = null;
+        bootstrapTakes = Duration.ZERO;
     }
 
     @Override
@@ -137,7 +141,8 @@ final class FakeVmControl implements VmControl {
     @Override
     public CompletionStage<ImageView> bootstrapImage(String preset, String name) {
         calls.add("bootstrap " + preset + " " + name);
-        return CompletableFuture.completedFuture(image(name));
+        return CompletableFuture.supplyAsync(() -> image(name),
+                CompletableFuture.delayedExecutor(bootstrapTakes.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     static ImageView image(String name) {

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 
 class HttpApiVmRoutesTest {
 
-    private static final ActorTestKit kit = ActorTestKit.create(ApiFixture.config("banger.api.max-body-bytes = 4KiB"));
+    private static final ActorTestKit kit = ActorTestKit.create(ApiFixture.config("""
+            banger.api.max-body-bytes = 4KiB
+            pekko.http.server.request-timeout = 1s
+            """));
     private static final FakeVmControl control = new FakeVmControl();
     private static ApiFixture api;
 
@@ -245,6 +248,19 @@ class HttpApiVmRoutesTest {
 
         control.listAnswer = CompletableFuture.failedFuture(
                 new org.apache.pekko.pattern.AskTimeoutException("ask timed out"));
+        assertError(api.get("/v1/vms"), 503, "unavailable");
+    }
+
+    @Test
+    void imageBootstrapMayOutliveTheServersRequestTimeout() throws Exception {
+        control.bootstrapTakes = java.time.Duration.ofMillis(1500);
+        HttpResponse<String> r = api.send("POST", "/v1/images/bootstrap", "{\"preset\":\"tiny\",\"name\":\"slow\"}");
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    @Test
+    void aRequestTheDaemonNeverAnswersTimesOutWith503Json() throws Exception {
+        control.listAnswer = new CompletableFuture<>();
         assertError(api.get("/v1/vms"), 503, "unavailable");
     }
 }
