@@ -108,7 +108,8 @@ public final class Daemon {
                 new DiskClonerChoice(host, b.getString("disk-cloner")),
                 new PresetImageBuilder(host, stateDir.resolve("images")), guest, addresses, names,
                 VmDefaults.fromConfig(b), taps, tapsInUse(stateDir), ask, boot, grace,
-                b.getDuration("timeouts.liveness-interval"));
+                b.getDuration("timeouts.liveness-interval"), b.getDuration("reconciler.interval"),
+                b.getDuration("reconciler.orphan-min-age"));
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(parts), "banger", config);
         try {
             Guardian.Services services = AskPattern.ask(system, Guardian.GetServices::new, ask, system.scheduler())

@@ -9,11 +9,13 @@ import banger.vm.GuestAddresses;
 import banger.vm.GuestPreparation;
 import banger.vm.HostVmRuntime;
 import banger.vm.NetworkPlumbing;
+import banger.vm.Reconciler;
 import banger.vm.VmDefaults;
 import banger.vm.VmFleet;
 import banger.vm.VmNameListener;
 import banger.host.HostCommands;
 import banger.storage.DiskClonerChoice;
+import banger.vmm.ProcessTable;
 import banger.vmm.Vmm;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,7 +30,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root actor: spawns the singletons (image registry, TAP pool) and the VM fleet, in that order, and hands
+ * The root actor: spawns the singletons (image registry, TAP pool), the VM fleet and the reconciler, and hands
  * their references to the daemon's non-actor parts (HTTP API, DNS).
  */
 public final class Guardian {
@@ -47,7 +49,8 @@ public final class Guardian {
     public record Parts(Path stateDir, HostCommands host, Vmm vmm, DiskClonerChoice cloners, ImageBuilder imageBuilder,
                         GuestPreparation guest, GuestAddresses addresses, VmNameListener names, VmDefaults defaults,
                         Optional<TapPoolSettings> network, Map<String, String> tapsInUse, Duration askTimeout,
-                        Duration bootTimeout, Duration shutdownGrace, Duration livenessInterval) {
+                        Duration bootTimeout, Duration shutdownGrace, Duration livenessInterval,
+                        Duration reconcileInterval, Duration orphanMinAge) {
     }
 
     public record TapPoolSettings(String bridge, int size) {
@@ -76,6 +79,8 @@ public final class Guardian {
                     p.bootTimeout(), p.shutdownGrace()));
             ActorRef<VmFleet.Command> fleet = ctx.spawn(VmFleet.create(images, runtime, p.addresses(), p.names(),
                     p.defaults(), p.livenessInterval(), p.askTimeout(), Clock.systemUTC()), "fleet");
+            ctx.spawn(Reconciler.create(fleet, p.stateDir(), new ProcessTable(), blocking, p.reconcileInterval(),
+                    p.orphanMinAge(), p.askTimeout()), "reconciler");
             Services services = new Services(fleet, images, taps);
             return Behaviors.receive(Command.class)
                     .onMessage(GetServices.class, c -> {

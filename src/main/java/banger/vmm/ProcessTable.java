@@ -24,6 +24,16 @@ public final class ProcessTable {
     }
 
     /** The one-letter state from /proc/PID/stat (R, S, D, Z, ...), empty if there is no such process. */
+    /** The ids of every process in the table. */
+    public List<Long> pids() {
+        try (var entries = java.nio.file.Files.list(proc)) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
     public Optional<Character> state(long pid) {
         try {
             String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
