@@ -74,4 +74,35 @@ public final class ProcessTable {
     public boolean runningWithArgument(long pid, String marker) {
         return running(pid) && commandLine(pid).contains(marker);
     }
+
+    /** Waits until the process is gone (or a zombie); false if it is still running after {@code wait}. */
+    public boolean awaitGone(long pid, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (running(pid)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while waiting for pid " + pid + " to exit");
+            }
+        }
+        return true;
+    }
+
+    /**
+     * SIGKILLs the process if it still carries {@code marker} (so a recycled PID is never killed) and waits
+     * until it is gone.
+     */
+    public void killMarked(long pid, String marker, java.time.Duration wait) {
+        if (!runningWithArgument(pid, marker)) {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!awaitGone(pid, wait)) {
+            throw new VmmException("pid " + pid + " (" + marker + ") survived SIGKILL for " + wait.toSeconds() + "s");
+        }
+    }
 }
