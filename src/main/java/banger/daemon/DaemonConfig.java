@@ -26,9 +26,11 @@ public final class DaemonConfig {
         }
         Path file = options.configFile().orElse(Path.of("conf", "application.conf"));
         Config site = Files.isRegularFile(file) ? ConfigFactory.parseFile(file.toFile()) : ConfigFactory.empty();
+        // unresolved reference.conf: its ${banger.state-dir} substitutions (e.g. the SQLite db-path) must see
+        // the state dir chosen here, not the built-in default
         return overrides.withFallback(site)
                 .withFallback(ConfigFactory.defaultApplication())
-                .withFallback(ConfigFactory.defaultReference())
+                .withFallback(ConfigFactory.defaultReferenceUnresolved())
                 .resolve();
     }
 

@@ -1,0 +1,72 @@
+package banger.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A daemon crash never takes its VMs down, and a VMM's death is noticed while the daemon runs. */
+class DaemonRestartE2eTest {
+
+    private static DaemonHarness daemon;
+
+    @BeforeAll
+    static void startDaemon() {
+        assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
+        daemon = DaemonHarness.start("restart");
+        daemon.bootstrapTinyImage();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    @Test
+    void aRunningVmIsAdoptedWithItsPidAfterTheDaemonIsKilledAndMarkedStoppedWhenItsVmmDies() {
+        E2eVm before = daemon.createVm("survivor", true);
+        assertEquals("running", before.state());
+        long pid = before.pid();
+        List<String> historyBefore = daemon.historyTypes(before.id());
+        assertEquals(List.of("Created", "StartRequested", "Started"), historyBefore);
+
+        long oldDaemon = daemon.daemonPid();
+        daemon.killDaemon();
+        assertFalse(HostProcesses.alive(oldDaemon), "the daemon is gone");
+        assertTrue(HostProcesses.alive(pid), "SIGKILL of the daemon leaves the VMM running");
+
+        daemon.startDaemon();
+        DaemonHarness.await("the VM adopted after the restart", Duration.ofSeconds(30),
+                () -> daemon.historyTypes(before.id()).contains("Adopted"));
+        E2eVm adopted = daemon.vm("survivor");
+        assertEquals("running", adopted.state(), adopted.toString());
+        assertEquals(pid, adopted.pid(), "adopted with the same VMM pid");
+        assertEquals(before.id(), adopted.id());
+        assertEquals(List.of("Created", "StartRequested", "Started", "Adopted"), daemon.historyTypes(before.id()),
+                "the history before the crash is intact and Adopted follows it");
+        assertEquals("0\n", daemon.exec("survivor", "sh", "-c", "echo $?").path("stdout").asText(),
+                "the adopted guest still answers");
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        DaemonHarness.await("the VM stopped after its VMM was killed", Duration.ofSeconds(20),
+                () -> "stopped".equals(daemon.vm("survivor").state()));
+        E2eVm stopped = daemon.vm("survivor");
+        assertNotNull(stopped.stateReason());
+        assertTrue(stopped.stateReason().contains("VMM exited"), stopped.stateReason());
+        assertNull(stopped.pid(), "a stopped VM has no pid");
+        List<String> history = daemon.historyTypes(before.id());
+        assertEquals(List.of("StopRequested", "Stopped"), history.subList(history.size() - 2, history.size()),
+                "the VMM's death is journaled: " + history);
+        assertEquals(List.of(), HostProcesses.matching(before.marker()));
+    }
+}
