@@ -6,24 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import banger.image.Image;
-import banger.image.ImageRegistry;
 import banger.vm.CreateVmRequest;
-import banger.vm.GuestAddresses;
 import banger.vm.RequestRejected;
 import banger.vm.ScriptedVmRuntime;
-import banger.vm.VmDefaults;
+import banger.vm.TestFleets;
 import banger.vm.VmFleet;
-import banger.vm.VmNameListener;
 import banger.vm.VmRuntime;
 import banger.vm.VmView;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,7 +41,7 @@ class OperationsWithFleetTest {
 
     @BeforeAll
     static void setUp() {
-        fleet = startFleet(testKit, runtime);
+        fleet = TestFleets.start(testKit, runtime).fleet();
         registry = testKit.spawn(OperationRegistry.create(fleet, new OperationSettings(Duration.ofHours(1),
                 Duration.ofMinutes(1), Duration.ofSeconds(3), Duration.ofSeconds(20)), Clock.systemUTC()));
     }
@@ -55,22 +49,6 @@ class OperationsWithFleetTest {
     @AfterAll
     static void shutdown() {
         testKit.shutdownTestKit();
-    }
-
-    /** A fleet with the "tiny" image registered and distinct addresses. */
-    static ActorRef<VmFleet.Command> startFleet(ActorTestKit kit, VmRuntime runtime) {
-        ActorRef<ImageRegistry.Command> images = kit.spawn(ImageRegistry.create((preset, name) -> {
-            throw new RequestRejected(RequestRejected.Reason.INVALID, "no builds in this test");
-        }));
-        TestProbe<StatusReply<Image>> reg = kit.createTestProbe();
-        images.tell(new ImageRegistry.Register(new Image("tiny", "tiny", "/k", "/i", null, "/r", 64L << 20,
-                Instant.now()), reg.ref()));
-        reg.receiveMessage();
-        int[] next = {2};
-        GuestAddresses addresses = taken -> Optional.of("10.9.0." + next[0]++);
-        return kit.spawn(VmFleet.create(images, runtime, addresses, VmNameListener.NONE,
-                new VmDefaults("tiny", 1, 256, 512, 8, 4096, 8192), Duration.ofSeconds(30), Duration.ofSeconds(3),
-                Clock.systemUTC()));
     }
 
     static CreateVmRequest request(String name) {
