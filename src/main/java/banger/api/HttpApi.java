@@ -125,6 +125,7 @@ public final class HttpApi extends AllDirectives {
     private final Duration execDefaultTimeout;
     private final Duration readyTimeout;
     private final Duration bodyReadTimeout;
+    private final Duration createWaitTimeout;
 
     /**
      * @param config the daemon's whole config; reads {@code banger.api.*} and {@code banger.limits.*}
@@ -145,6 +146,9 @@ public final class HttpApi extends AllDirectives {
         this.execDefaultTimeout = config.getDuration("banger.api.exec-default-timeout");
         this.readyTimeout = config.getDuration("banger.api.ready-timeout");
         this.bodyReadTimeout = config.getDuration("banger.api.body-read-timeout");
+        this.createWaitTimeout = config.getDuration("banger.timeouts.boot")
+                .plus(config.getDuration("banger.timeouts.shutdown-grace"))
+                .plus(config.getDuration("banger.timeouts.ask").multipliedBy(2));
         this.eventStream = new EventStream(events, mapper, config.getInt("banger.api.sse-buffer"),
                 config.getDuration("banger.api.sse-keep-alive"));
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
@@ -245,8 +249,9 @@ public final class HttpApi extends AllDirectives {
                     String idempotencyKey = key.map(validation::idempotencyKey).orElse(null);
                     CompletionStage<OperationView> accepted = operations.createVm(request, idempotencyKey);
                     if (flag("wait", wait)) {
-                        return respond(201, accepted.thenCompose(op -> operations.awaitFinished(op.id()))
-                                .thenCompose(this::createdVm));
+                        // a boot may outlast the server's request timeout
+                        return withRequestTimeout(createWaitTimeout, () -> respond(201, accepted
+                                .thenCompose(op -> operations.awaitFinished(op.id())).thenCompose(this::createdVm)));
                     }
                     return completeWithFuture(accepted.thenApply(op -> json(202, op)
                             .addHeader(Location.create("/v1/operations/" + op.id()))));
