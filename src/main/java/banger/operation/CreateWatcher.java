@@ -32,7 +32,8 @@ final class CreateWatcher {
                     .onMessage(StatusReply.class, r -> {
                         registry.tell(r.isSuccess()
                                 ? new OperationRegistry.CreateFinished(operationId, (VmView) r.getValue(), null)
-                                : new OperationRegistry.CreateFinished(operationId, null, OperationError.of(r.getError())));
+                                : new OperationRegistry.CreateFinished(operationId, null,
+                                        OperationError.of(r.getError())));
                         return Behaviors.stopped();
                     })
                     .onMessage(GiveUp.class, g -> {

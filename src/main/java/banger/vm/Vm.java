@@ -258,7 +258,8 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
             return Effect().none();
         }
         if (!s.exists() || s.phase() != VmPhase.STARTING || recovering) {
-            String what = s.exists() ? "VM " + s.spec().name() + " is " + s.phase().wireName() : "the VM does not exist";
+            String what = s.exists() ? "VM " + s.spec().name() + " is " + s.phase().wireName()
+                    : "the VM does not exist";
             c.replyTo().tell(StatusReply.error(new RequestRejected(RequestRejected.Reason.CONFLICT,
                     what + "; there is no creation in flight to cancel")));
             return Effect().none();

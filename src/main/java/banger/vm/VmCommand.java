@@ -4,7 +4,10 @@ import banger.persistence.JsonSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
-/** The Vm actor's protocol. Lifecycle commands are stashed while a transition is in flight; Get and CancelCreate never are. */
+/**
+ * The Vm actor's protocol. Lifecycle commands are stashed while a transition is in flight; Get and CancelCreate
+ * never are.
+ */
 public sealed interface VmCommand extends JsonSerializable {
 
     /** First command a new VM receives: journal its spec, and start it if asked. */
