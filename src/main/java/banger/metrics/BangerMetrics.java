@@ -17,7 +17,7 @@ import java.util.Optional;
  */
 public final class BangerMetrics implements AutoCloseable {
 
-    /** The content type of {@link #scrape()}: Prometheus text exposition 0.0.4 (the client's writer is runtime-only). */
+    /** Content type of {@link #scrape()}: Prometheus text 0.0.4 (the client's writer is not on the compile path). */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -47,7 +47,8 @@ final class BenchClient {
     private void call(String method, String path, String json, int expected) {
         HttpRequest.Builder b = request(path).timeout(Duration.ofSeconds(60));
         b = json == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+                : b.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(json));
         try {
             HttpResponse<String> response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != expected) {

@@ -86,7 +86,8 @@ public final class LocalDaemon {
         }), "images", Props.empty());
         Image image = new Image(b.getString("defaults.image"), "tiny", "/stand-in/kernel", null, null,
                 "/stand-in/rootfs", 64L << 20, Instant.now());
-        AskPattern.<ImageRegistry.Command, Image>askWithStatus(images, reply -> new ImageRegistry.Register(image, reply), ask, system.scheduler())
+        AskPattern.<ImageRegistry.Command, Image>askWithStatus(images,
+                        reply -> new ImageRegistry.Register(image, reply), ask, system.scheduler())
                 .toCompletableFuture().get(ask.toMillis(), TimeUnit.MILLISECONDS);
 
         Map<String, String> names = new ConcurrentHashMap<>();
