@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.stream.BufferOverflowException;
@@ -31,6 +32,7 @@ final class EventStream {
     private final ObjectMapper mapper;
     private final int bufferSize;
     private final Duration keepAlive;
+    private final AtomicInteger subscribers = new AtomicInteger();
 
     EventStream(EventFeed feed, ObjectMapper mapper, int bufferSize, Duration keepAlive) {
         this.feed = feed;
@@ -51,7 +53,17 @@ final class EventStream {
                 // a full buffer is the expected fate of a stalled client, not an error worth a log line
                 .buffer(bufferSize, OverflowStrategy.fail().withLogLevel(Logging.DebugLevel()))
                 .recover(BufferOverflowException.class, this::overflow)
-                .keepAlive(keepAlive, () -> KEEP_ALIVE);
+                .keepAlive(keepAlive, () -> KEEP_ALIVE)
+                .watchTermination((notUsed, done) -> {
+                    subscribers.incrementAndGet();
+                    done.whenComplete((d, failure) -> subscribers.decrementAndGet());
+                    return notUsed;
+                });
+    }
+
+    /** Event streams being served now. */
+    int subscribers() {
+        return subscribers.get();
     }
 
     private ByteString overflow() {

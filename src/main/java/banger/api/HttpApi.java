@@ -2,6 +2,7 @@ package banger.api;
 
 import banger.operation.OperationControl;
 import banger.operation.OperationView;
+import banger.metrics.BangerMetrics;
 import banger.vm.CreateVmRequest;
 import banger.vm.PatchVmRequest;
 import banger.vm.RequestRejected;
@@ -9,6 +10,7 @@ import banger.vm.VmControl;
 import banger.vm.VmView;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -74,6 +76,7 @@ public final class HttpApi extends AllDirectives {
     private static final List<Endpoint> ENDPOINTS = List.of(
             open("GET", "/healthz", (api, ref) -> api.healthz()),
             open("GET", "/readyz", (api, ref) -> api.readyz()),
+            authed("GET", "/metrics", (api, ref) -> api.metrics()),
             authed("GET", "/v1/openapi.json", (api, ref) -> api.openApi()),
             authed("POST", "/v1/vms", (api, ref) -> api.createVm()),
             authed("GET", "/v1/vms", (api, ref) -> api.listVms()),
@@ -105,6 +108,7 @@ public final class HttpApi extends AllDirectives {
     /** A path template's one parameter: {ref} for VMs, {id} for operations. */
     private static final Pattern PARAM = Pattern.compile("\\{[a-z_]+}");
     private static final ContentType EVENT_STREAM = MediaTypes.TEXT_EVENT_STREAM.toContentType();
+    private static final ContentType PROMETHEUS_TEXT = ContentTypes.parse(BangerMetrics.CONTENT_TYPE);
     private static final Set<String> VM_STATES =
             Set.of("created", "starting", "running", "stopping", "stopped", "failed", "deleted");
 
@@ -114,6 +118,8 @@ public final class HttpApi extends AllDirectives {
     private final ApiToken token;
     private final GuestExec guestExec;
     private final DoctorService doctor;
+    private final BangerMetrics metrics;
+    private final Executor blocking;
     private final ObjectMapper mapper;
     private final ApiErrors errors;
     private final RequestValidation validation;
@@ -128,16 +134,18 @@ public final class HttpApi extends AllDirectives {
     private final Duration createWaitTimeout;
 
     /**
-     * @param config the daemon's whole config; reads {@code banger.api.*} and {@code banger.limits.*}
+     * @param metrics served at GET /metrics; the API adds its event-stream subscriber gauge to it
+     * @param config  the daemon's whole config; reads {@code banger.api.*} and {@code banger.limits.*}
      */
     public HttpApi(ActorSystem<?> system, VmControl control, OperationControl operations, ApiToken token,
-                   GuestExec guestExec, EventFeed events, DoctorService doctor, Config config) {
+                   GuestExec guestExec, EventFeed events, DoctorService doctor, BangerMetrics metrics, Config config) {
         this.system = system;
         this.control = control;
         this.operations = operations;
         this.token = token;
         this.guestExec = guestExec;
         this.doctor = doctor;
+        this.metrics = metrics;
         this.mapper = ApiJson.mapper(system);
         this.errors = new ApiErrors(mapper);
         this.validation = new RequestValidation(config);
@@ -151,7 +159,9 @@ public final class HttpApi extends AllDirectives {
                 .plus(config.getDuration("banger.timeouts.ask").multipliedBy(2));
         this.eventStream = new EventStream(events, mapper, config.getInt("banger.api.sse-buffer"),
                 config.getDuration("banger.api.sse-keep-alive"));
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
+        Gauge.builder("banger.api.event.subscribers", eventStream, EventStream::subscribers)
+                .description("Clients of GET /v1/events now").strongReference(true).register(metrics.registry());
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
         this.consoleTail = new ConsoleTail(system, blocking, config.getDuration("banger.api.console-poll-interval"));
         this.openApiDocument = loadOpenApi();
     }
@@ -231,6 +241,12 @@ public final class HttpApi extends AllDirectives {
                         ? json(200, Map.of("status", "ready"))
                         : errors.response(503, "unavailable", "the daemon is not ready"));
         return completeWithFuture(answer);
+    }
+
+    /** Prometheus text; rendering every histogram is work enough to keep it off the server's threads. */
+    private Route metrics() {
+        return completeWithFuture(CompletableFuture.supplyAsync(metrics::scrape, blocking).thenApply(text ->
+                HttpResponse.create().withEntity(PROMETHEUS_TEXT, text.getBytes(StandardCharsets.UTF_8))));
     }
 
     private Route openApi() {

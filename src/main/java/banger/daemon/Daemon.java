@@ -12,6 +12,11 @@ import banger.host.HostCommands;
 import banger.host.HostDoctor;
 import banger.host.ProcessHostCommands;
 import banger.image.PresetImageBuilder;
+import banger.metrics.BangerMetrics;
+import banger.metrics.FleetGauges;
+import banger.metrics.MeteredOperationControl;
+import banger.metrics.MeteredVmControl;
+import banger.metrics.VmEventMeter;
 import banger.network.AddressAllocator;
 import banger.network.HostNetwork;
 import banger.network.Subnet;
@@ -41,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +58,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -114,6 +121,8 @@ public final class Daemon {
                 VmDefaults.fromConfig(b), taps, tapsInUse(stateDir), ask, boot, grace,
                 b.getDuration("timeouts.liveness-interval"), b.getDuration("reconciler.interval"),
                 b.getDuration("reconciler.orphan-min-age"), operations);
+        BangerMetrics metrics = new BangerMetrics(b.getBoolean("metrics.jvm"));
+        Instant started = Instant.now();
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(parts), "banger", config);
         try {
             Guardian.Services services = AskPattern.ask(system, Guardian.GetServices::new, ask, system.scheduler())
@@ -124,14 +133,17 @@ public final class Daemon {
                     config.getDuration("banger.api.bootstrap-timeout"));
             SqliteReadJournal journal = PersistenceQuery.get(system)
                     .getReadJournalFor(SqliteReadJournal.class, SqliteReadJournal.IDENTIFIER);
+            VmEventMeter.run(journal, metrics.registry(), started, system);
+            system.systemActorOf(FleetGauges.create(control, services.taps(), metrics.registry(),
+                    b.getDuration("metrics.poll-interval"), ask), "metrics-gauges", Props.empty());
             HostDoctor doctor = new HostDoctor(host, new HostDoctor.Setup(stateDir, selection.kind(),
                     selection.reason(), b.getString("qemu.binary"), firecrackerBinary, network,
                     b.getString("defaults.image")), control, blocking);
-            HttpApi api = new HttpApi(system, control,
-                    new RegistryOperationControl(system, services.operations(), operations),
-                    ApiToken.loadOrCreate(stateDir),
-                    new SshGuestExec(control, ssh, blocking), new JournalEventFeed(journal, names::nameOf), doctor,
-                    config);
+            HttpApi api = new HttpApi(system, new MeteredVmControl(control, metrics.registry()),
+                    new MeteredOperationControl(new RegistryOperationControl(system, services.operations(), operations),
+                            metrics.registry()),
+                    ApiToken.loadOrCreate(stateDir), new SshGuestExec(control, ssh, blocking),
+                    new JournalEventFeed(journal, names::nameOf), doctor, metrics, config);
             String listen = b.getString("listen");
             ServerBinding binding = api.bind(DaemonConfig.host(listen), DaemonConfig.port(listen))
                     .toCompletableFuture().join();
@@ -149,9 +161,11 @@ public final class Daemon {
                     selection.kind());
         } catch (RuntimeException e) {
             system.terminate();
+            metrics.close();
             throw e;
         }
         system.getWhenTerminated().toCompletableFuture().join();
+        metrics.close();
     }
 
     private static VmDnsServer startDns(Config b, Subnet subnet) {

@@ -43,13 +43,6 @@ public final class FleetVmControl implements VmControl {
     }
 
     @Override
-    public CompletionStage<VmView> create(CreateVmRequest request) {
-        boolean start = request.start() == null || request.start();
-        return AskPattern.askWithStatus(fleet, ref -> new VmFleet.Create(request, ref),
-                start ? lifecycleTimeout : askTimeout, system.scheduler());
-    }
-
-    @Override
     public CompletionStage<List<VmView>> list() {
         return AskPattern.ask(fleet, VmFleet.ListVms::new, askTimeout, system.scheduler());
     }

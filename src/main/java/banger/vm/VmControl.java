@@ -7,12 +7,10 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The daemon's control surface as the HTTP API sees it: asks to the fleet, VMs and image registry,
- * each with a timeout. Stages fail with {@link RequestRejected} for refusals the client caused.
+ * each with a timeout. Creating a VM is an operation (banger.operation), not part of this surface. Stages fail with {@link RequestRejected} for refusals the client caused.
  * {@code ref} is a VM id or name.
  */
 public interface VmControl {
-
-    CompletionStage<VmView> create(CreateVmRequest request);
 
     CompletionStage<List<VmView>> list();
 

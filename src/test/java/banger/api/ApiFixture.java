@@ -2,6 +2,7 @@ package banger.api;
 
 import banger.operation.OperationControl;
 import banger.vm.VmControl;
+import banger.metrics.BangerMetrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -55,7 +56,8 @@ final class ApiFixture {
                             OperationControl operations, GuestExec exec, EventFeed feed, DoctorService doctor)
             throws Exception {
         ApiToken token = ApiToken.loadOrCreate(stateDir);
-        HttpApi api = new HttpApi(kit.system(), control, operations, token, exec, feed, doctor, config);
+        HttpApi api = new HttpApi(kit.system(), control, operations, token, exec, feed, doctor,
+                new BangerMetrics(false), config);
         ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return new ApiFixture(api, binding, Files.readString(stateDir.resolve(ApiToken.FILE_NAME)).strip());
     }

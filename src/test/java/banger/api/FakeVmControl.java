@@ -47,7 +47,7 @@ final class FakeVmControl implements VmControl {
         bootstrapTakes = Duration.ZERO;
     }
 
-    @Override
+    /** What the fake operations call for a create. */
     public CompletionStage<VmView> create(CreateVmRequest r) {
         calls.add("create " + r.name());
         if (TAKEN_NAME.equals(r.name())) {
