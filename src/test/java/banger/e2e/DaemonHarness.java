@@ -390,12 +390,27 @@ final class DaemonHarness implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code condition} holds, polling; fails naming {@code what} after {@code timeout}. */
+    /**
+     * Waits until {@code condition} holds, polling; a check that throws counts as "not yet" (the daemon may
+     * still be recovering). Fails naming {@code what}, and the last exception, after {@code timeout}.
+     */
     static void await(String what, Duration timeout, Supplier<Boolean> condition) {
         Instant deadline = Instant.now().plus(timeout);
-        while (!condition.get()) {
+        Throwable last = null;
+        while (true) {
+            try {
+                if (condition.get()) {
+                    return;
+                }
+            } catch (RuntimeException | AssertionError e) {
+                last = e;
+            }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+                AssertionError timedOut = new AssertionError("timed out after " + timeout + " waiting for: " + what);
+                if (last != null) {
+                    timedOut.initCause(last);
+                }
+                throw timedOut;
             }
             HostProcesses.sleep(200);
         }
