@@ -1,7 +1,10 @@
 package banger.api;
 
+import banger.operation.OperationControl;
+import banger.operation.OperationView;
 import banger.vm.CreateVmRequest;
 import banger.vm.PatchVmRequest;
+import banger.vm.RequestRejected;
 import banger.vm.VmControl;
 import banger.vm.VmView;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,12 +22,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
@@ -39,6 +45,7 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatcher1;
@@ -86,18 +93,24 @@ public final class HttpApi extends AllDirectives {
             authed("POST", "/v1/images/bootstrap", (api, ref) -> api.bootstrapImage()),
             authed("GET", "/v1/events", (api, ref) -> api.events()),
             authed("GET", "/v1/doctor", (api, ref) ->
-                    api.ok(api.doctor.checks().thenApply(c -> Map.of("checks", c)))));
+                    api.ok(api.doctor.checks().thenApply(c -> Map.of("checks", c)))),
+            authed("GET", "/v1/operations", (api, ref) ->
+                    api.ok(api.operations.list().thenApply(o -> Map.of("operations", o)))),
+            authed("GET", "/v1/operations/{id}", (api, id) -> api.ok(api.operations.get(id))),
+            authed("DELETE", "/v1/operations/{id}", (api, id) -> api.ok(api.operations.cancel(id))));
 
     /** Every (method, path template) the API serves. */
     public static final List<ApiRoute> ROUTES = ENDPOINTS.stream().map(Endpoint::route).toList();
 
-    private static final String REF = "{ref}";
+    /** A path template's one parameter: {ref} for VMs, {id} for operations. */
+    private static final Pattern PARAM = Pattern.compile("\\{[a-z_]+}");
     private static final ContentType EVENT_STREAM = MediaTypes.TEXT_EVENT_STREAM.toContentType();
     private static final Set<String> VM_STATES =
             Set.of("created", "starting", "running", "stopping", "stopped", "failed", "deleted");
 
     private final ActorSystem<?> system;
     private final VmControl control;
+    private final OperationControl operations;
     private final ApiToken token;
     private final GuestExec guestExec;
     private final DoctorService doctor;
@@ -112,14 +125,16 @@ public final class HttpApi extends AllDirectives {
     private final Duration execDefaultTimeout;
     private final Duration readyTimeout;
     private final Duration bodyReadTimeout;
+    private final Duration createWaitTimeout;
 
     /**
      * @param config the daemon's whole config; reads {@code banger.api.*} and {@code banger.limits.*}
      */
-    public HttpApi(ActorSystem<?> system, VmControl control, ApiToken token, GuestExec guestExec, EventFeed events,
-                   DoctorService doctor, Config config) {
+    public HttpApi(ActorSystem<?> system, VmControl control, OperationControl operations, ApiToken token,
+                   GuestExec guestExec, EventFeed events, DoctorService doctor, Config config) {
         this.system = system;
         this.control = control;
+        this.operations = operations;
         this.token = token;
         this.guestExec = guestExec;
         this.doctor = doctor;
@@ -131,6 +146,9 @@ public final class HttpApi extends AllDirectives {
         this.execDefaultTimeout = config.getDuration("banger.api.exec-default-timeout");
         this.readyTimeout = config.getDuration("banger.api.ready-timeout");
         this.bodyReadTimeout = config.getDuration("banger.api.body-read-timeout");
+        this.createWaitTimeout = config.getDuration("banger.timeouts.boot")
+                .plus(config.getDuration("banger.timeouts.shutdown-grace"))
+                .plus(config.getDuration("banger.timeouts.ask").multipliedBy(2));
         this.eventStream = new EventStream(events, mapper, config.getInt("banger.api.sse-buffer"),
                 config.getDuration("banger.api.sse-keep-alive"));
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
@@ -159,19 +177,19 @@ public final class HttpApi extends AllDirectives {
         return ENDPOINTS.stream().filter(e -> e.needsToken() == needsToken).map(this::route).toList();
     }
 
-    /** The directive for one table entry: its path template (at most one {ref}) and method. */
+    /** The directive for one table entry: its path template (at most one parameter) and method. */
     private Route route(Endpoint endpoint) {
         String template = endpoint.route().template().substring(1);
         HttpMethod method = HttpMethods.lookup(endpoint.route().method())
                 .orElseThrow(() -> new IllegalStateException("unknown method in " + endpoint.route()));
-        int at = template.indexOf(REF);
-        if (at < 0) {
+        Matcher param = PARAM.matcher(template);
+        if (!param.find()) {
             return path(PathMatchers.separateOnSlashes(template),
                     () -> method(method, () -> endpoint.handler().apply(this, null)));
         }
-        String before = template.substring(0, at);
-        String after = template.substring(at + REF.length());
-        if (!before.endsWith("/") || after.contains(REF) || !(after.isEmpty() || after.startsWith("/"))) {
+        String before = template.substring(0, param.start());
+        String after = template.substring(param.end());
+        if (!before.endsWith("/") || after.contains("{") || !(after.isEmpty() || after.startsWith("/"))) {
             throw new IllegalStateException("unsupported path template " + endpoint.route());
         }
         PathMatcher1<String> matcher = PathMatchers.separateOnSlashes(before.substring(0, before.length() - 1))
@@ -219,11 +237,34 @@ public final class HttpApi extends AllDirectives {
         return complete(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, openApiDocument));
     }
 
+    /**
+     * 202 with the create's operation once the VM is registered (refusals answer at once, as errors); with
+     * ?wait=true, 201 with the VM once it is created (and started). An Idempotency-Key finds the earlier
+     * request's operation instead of creating a second VM.
+     */
     private Route createVm() {
-        return jsonBody(CreateVmRequest.class, request -> {
-            validation.create(request);
-            return respond(201, control.create(request));
-        });
+        return parameterOptional("wait", wait -> optionalHeaderValueByName("Idempotency-Key", key ->
+                jsonBody(CreateVmRequest.class, request -> {
+                    validation.create(request);
+                    String idempotencyKey = key.map(validation::idempotencyKey).orElse(null);
+                    CompletionStage<OperationView> accepted = operations.createVm(request, idempotencyKey);
+                    if (flag("wait", wait)) {
+                        // a boot may outlast the server's request timeout
+                        return withRequestTimeout(createWaitTimeout, () -> respond(201, accepted
+                                .thenCompose(op -> operations.awaitFinished(op.id())).thenCompose(this::createdVm)));
+                    }
+                    return completeWithFuture(accepted.thenApply(op -> json(202, op)
+                            .addHeader(Location.create("/v1/operations/" + op.id()))));
+                })));
+    }
+
+    private CompletionStage<VmView> createdVm(OperationView op) {
+        return switch (op.state()) {
+            case "succeeded" -> control.get(op.vmId());
+            case "cancelled" -> CompletableFuture.failedFuture(new RequestRejected(RequestRejected.Reason.CONFLICT,
+                    "the creation of VM " + op.vm() + " was cancelled (operation " + op.id() + ")"));
+            default -> CompletableFuture.failedFuture(op.error().asRejection());
+        };
     }
 
     private Route listVms() {

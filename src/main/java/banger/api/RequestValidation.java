@@ -14,6 +14,7 @@ final class RequestValidation {
     static final Pattern LABEL_KEY = Pattern.compile("^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$");
     private static final Pattern IMAGE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$");
     private static final int MAX_LABEL_VALUE = 255;
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("^[\\x21-\\x7e]{1,255}$");
 
     private final int maxVcpus;
     private final int maxMemoryMib;
@@ -37,6 +38,14 @@ final class RequestValidation {
         }
         sizes(r.vcpus(), r.memoryMib(), r.diskMib());
         labels(r.labels());
+    }
+
+    /** An Idempotency-Key header: 1 to 255 visible ASCII characters. */
+    String idempotencyKey(String key) {
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw ApiProblem.invalidField("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+        }
+        return key;
     }
 
     void patch(PatchVmRequest r) {

@@ -8,6 +8,7 @@ final class ApiPaths {
     static final String IMAGE_BOOTSTRAP = "/v1/images/bootstrap";
     static final String EVENTS = "/v1/events";
     static final String DOCTOR = "/v1/doctor";
+    static final String OPERATIONS = "/v1/operations";
 
     private ApiPaths() {
     }
@@ -15,6 +16,10 @@ final class ApiPaths {
     /** {@code ref} is a VM name or id. */
     static String vm(String ref) {
         return VMS + "/" + ApiClient.segment(ref);
+    }
+
+    static String operation(String id) {
+        return OPERATIONS + "/" + ApiClient.segment(id);
     }
 
     /** start, stop, restart, kill, console, history, exec. */

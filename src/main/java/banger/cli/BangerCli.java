@@ -18,7 +18,7 @@ import java.util.Optional;
 @Command(name = "banger",
         description = "Creates, runs and watches micro-VMs through the banger daemon.",
         subcommands = {DaemonCommand.class, VmCommand.class, ImageCommand.class, EventsCommand.class,
-                DoctorCommand.class},
+                DoctorCommand.class, OpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         usageHelpAutoWidth = true)
 public final class BangerCli implements Runnable {

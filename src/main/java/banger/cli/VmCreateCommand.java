@@ -40,7 +40,7 @@ final class VmCreateCommand extends ApiCommand {
     public Integer call() {
         CreateVmRequest request = new CreateVmRequest(name, image, vcpus, memoryMib, diskMib, !noStart, labels);
         var created = withProgress("creating " + name,
-                () -> api().send("POST", ApiPaths.VMS, request, ApiClient.LIFECYCLE_TIMEOUT));
+                () -> api().send("POST", ApiPaths.VMS + "?wait=true", request, ApiClient.LIFECYCLE_TIMEOUT));
         if (json) {
             printJson(created);
         } else {

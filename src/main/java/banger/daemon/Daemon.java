@@ -16,6 +16,8 @@ import banger.network.AddressAllocator;
 import banger.network.HostNetwork;
 import banger.network.Subnet;
 import banger.network.VmDnsServer;
+import banger.operation.OperationSettings;
+import banger.operation.RegistryOperationControl;
 import banger.persistence.SqliteReadJournal;
 import banger.storage.DiskClonerChoice;
 import banger.vm.ConsoleReadiness;
@@ -104,25 +106,30 @@ public final class Daemon {
         Duration ask = b.getDuration("timeouts.ask");
         Duration boot = b.getDuration("timeouts.boot");
         Duration grace = b.getDuration("timeouts.shutdown-grace");
+        Duration lifecycle = boot.plus(grace).plus(ask);
+        OperationSettings operations = OperationSettings.fromConfig(b, ask, lifecycle);
         Guardian.Parts parts = new Guardian.Parts(stateDir, host, vmm,
                 new DiskClonerChoice(host, b.getString("disk-cloner")),
                 new PresetImageBuilder(host, stateDir.resolve("images")), guest, addresses, names,
                 VmDefaults.fromConfig(b), taps, tapsInUse(stateDir), ask, boot, grace,
-                b.getDuration("timeouts.liveness-interval"));
+                b.getDuration("timeouts.liveness-interval"), b.getDuration("reconciler.interval"),
+                b.getDuration("reconciler.orphan-min-age"), operations);
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(parts), "banger", config);
         try {
             Guardian.Services services = AskPattern.ask(system, Guardian.GetServices::new, ask, system.scheduler())
                     .toCompletableFuture().join();
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
             FleetVmControl control = new FleetVmControl(system, services.fleet(), services.images(),
-                    SqliteReadJournal.IDENTIFIER, stateDir, ask, boot.plus(grace).plus(ask),
+                    SqliteReadJournal.IDENTIFIER, stateDir, ask, lifecycle,
                     config.getDuration("banger.api.bootstrap-timeout"));
             SqliteReadJournal journal = PersistenceQuery.get(system)
                     .getReadJournalFor(SqliteReadJournal.class, SqliteReadJournal.IDENTIFIER);
             HostDoctor doctor = new HostDoctor(host, new HostDoctor.Setup(stateDir, selection.kind(),
                     selection.reason(), b.getString("qemu.binary"), firecrackerBinary, network,
                     b.getString("defaults.image")), control, blocking);
-            HttpApi api = new HttpApi(system, control, ApiToken.loadOrCreate(stateDir),
+            HttpApi api = new HttpApi(system, control,
+                    new RegistryOperationControl(system, services.operations(), operations),
+                    ApiToken.loadOrCreate(stateDir),
                     new SshGuestExec(control, ssh, blocking), new JournalEventFeed(journal, names::nameOf), doctor,
                     config);
             String listen = b.getString("listen");

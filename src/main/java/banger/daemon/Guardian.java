@@ -5,15 +5,19 @@ import banger.image.ImageRegistry;
 import banger.network.TapPool;
 import banger.network.TapPoolCommand;
 import banger.network.TapPoolPlumbing;
+import banger.operation.OperationRegistry;
+import banger.operation.OperationSettings;
 import banger.vm.GuestAddresses;
 import banger.vm.GuestPreparation;
 import banger.vm.HostVmRuntime;
 import banger.vm.NetworkPlumbing;
+import banger.vm.Reconciler;
 import banger.vm.VmDefaults;
 import banger.vm.VmFleet;
 import banger.vm.VmNameListener;
 import banger.host.HostCommands;
 import banger.storage.DiskClonerChoice;
+import banger.vmm.ProcessTable;
 import banger.vmm.Vmm;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,8 +32,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root actor: spawns the singletons (image registry, TAP pool) and the VM fleet, in that order, and hands
- * their references to the daemon's non-actor parts (HTTP API, DNS).
+ * The root actor: spawns the singletons (image registry, TAP pool), the VM fleet, the operation registry beside
+ * it and the reconciler, and hands their references to the daemon's non-actor parts (HTTP API, DNS).
  */
 public final class Guardian {
 
@@ -40,14 +44,15 @@ public final class Guardian {
     }
 
     public record Services(ActorRef<VmFleet.Command> fleet, ActorRef<ImageRegistry.Command> images,
-                           Optional<ActorRef<TapPoolCommand>> taps) {
+                           Optional<ActorRef<TapPoolCommand>> taps, ActorRef<OperationRegistry.Command> operations) {
     }
 
     /** What the root needs to build its children. */
     public record Parts(Path stateDir, HostCommands host, Vmm vmm, DiskClonerChoice cloners, ImageBuilder imageBuilder,
                         GuestPreparation guest, GuestAddresses addresses, VmNameListener names, VmDefaults defaults,
                         Optional<TapPoolSettings> network, Map<String, String> tapsInUse, Duration askTimeout,
-                        Duration bootTimeout, Duration shutdownGrace, Duration livenessInterval) {
+                        Duration bootTimeout, Duration shutdownGrace, Duration livenessInterval,
+                        Duration reconcileInterval, Duration orphanMinAge, OperationSettings operations) {
     }
 
     public record TapPoolSettings(String bridge, int size) {
@@ -76,7 +81,11 @@ public final class Guardian {
                     p.bootTimeout(), p.shutdownGrace()));
             ActorRef<VmFleet.Command> fleet = ctx.spawn(VmFleet.create(images, runtime, p.addresses(), p.names(),
                     p.defaults(), p.livenessInterval(), p.askTimeout(), Clock.systemUTC()), "fleet");
-            Services services = new Services(fleet, images, taps);
+            ActorRef<OperationRegistry.Command> operations = ctx.spawn(OperationRegistry.create(fleet,
+                    p.operations(), Clock.systemUTC()), "operations");
+            ctx.spawn(Reconciler.create(fleet, p.stateDir(), new ProcessTable(), blocking, p.reconcileInterval(),
+                    p.orphanMinAge(), p.askTimeout()), "reconciler");
+            Services services = new Services(fleet, images, taps, operations);
             return Behaviors.receive(Command.class)
                     .onMessage(GetServices.class, c -> {
                         c.replyTo().tell(services);

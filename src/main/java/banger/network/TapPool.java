@@ -79,7 +79,7 @@ public final class TapPool {
     private boolean refillPaused;
 
     /**
-     * @param hosts      runs `ip` (wrap it in {@link NetnsHostCommands} to keep the TAPs in a namespace)
+     * @param hosts      runs `ip`
      * @param bridge     the bridge every TAP is enslaved to (config banger.network.bridge)
      * @param targetSize idle TAPs to keep ready (config banger.network.tap-pool-size); 0 creates on demand only
      */

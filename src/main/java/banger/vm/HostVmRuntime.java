@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -37,6 +39,8 @@ public final class HostVmRuntime implements VmRuntime {
     }
 
     private final Parts p;
+    /** Ids of VMs whose start in flight was aborted; the start checks it between its steps. */
+    private final Set<String> aborted = ConcurrentHashMap.newKeySet();
 
     public HostVmRuntime(Parts parts) {
         this.p = parts;
@@ -50,6 +54,7 @@ public final class HostVmRuntime implements VmRuntime {
     public CompletionStage<Launched> start(VmSpec spec) {
         CompletionStage<Image> image = AskPattern.askWithStatus(p.images(),
                 ref -> new ImageRegistry.GetImage(spec.image(), ref), p.askTimeout(), p.scheduler());
+        aborted.remove(spec.id());
         return image.thenCompose(img -> p.network().attach(spec).thenApplyAsync(nic -> {
             try {
                 return launch(spec, img, nic);
@@ -57,13 +62,32 @@ public final class HostVmRuntime implements VmRuntime {
                 nic.ifPresent(n -> p.network().release(spec, n.tapName()));
                 throw e;
             }
-        }, p.blocking()));
+        }, p.blocking())).whenComplete((launched, err) -> aborted.remove(spec.id()));
+    }
+
+    @Override
+    public CompletionStage<Void> abort(VmSpec spec) {
+        aborted.add(spec.id());
+        return CompletableFuture.runAsync(() -> dir(spec).readHandles().ifPresent(h -> {
+            if (p.vmm().alive(h.vmm())) {
+                log.info("VM {}: killing VMM {} to abort its start", spec.name(), h.vmm().pid());
+                p.vmm().kill(h.vmm());
+            }
+        }), p.blocking());
+    }
+
+    private void failIfAborted(VmSpec spec) {
+        if (aborted.contains(spec.id())) {
+            throw new IllegalStateException("start of VM " + spec.name() + " was aborted");
+        }
     }
 
     private Launched launch(VmSpec spec, Image img, Optional<NetworkAttachment> nic) {
+        failIfAborted(spec);
         VmDirectory dir = dir(spec);
         dir.create();
         VmDisk disk = prepareDisk(spec, img, dir);
+        failIfAborted(spec);
         p.guest().configureDisk(spec, img, disk);
         String cmdline = "console=ttyS0 root=/dev/vda rw panic=-1 " + p.guest().kernelParameters(spec, img, disk);
         LaunchSpec launch = new LaunchSpec(spec.id(), dir.root(), kernelFor(img),
@@ -74,7 +98,10 @@ public final class HostVmRuntime implements VmRuntime {
         dir.writeHandles(new VmHandles(handle, disk.path().toString(), disk.format(),
                 nic.map(NetworkAttachment::tapName).orElse(null), dir.consoleLog().toString()));
         try {
-            p.guest().awaitReady(spec, dir, () -> p.vmm().alive(handle), p.bootTimeout());
+            failIfAborted(spec);
+            p.guest().awaitReady(spec, dir, () -> !aborted.contains(spec.id()) && p.vmm().alive(handle),
+                    p.bootTimeout());
+            failIfAborted(spec);
         } catch (RuntimeException e) {
             p.vmm().kill(handle);
             dir.clearHandles();

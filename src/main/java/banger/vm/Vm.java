@@ -27,6 +27,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * One VM. Its mailbox is the VM's lifecycle lock: a transition journals its intent, runs its side effects
  * through {@link VmRuntime} off the actor thread, and journals the outcome; lifecycle commands arriving
  * meanwhile are stashed. On recovery a VM that was running or mid-transition is checked against the host.
+ * A creation can be cancelled while its start runs: the start is aborted and the VM deleted when it settles.
  */
 public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> {
 
@@ -41,6 +42,8 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
 
     // Transient, actor-local: who waits for the transition in flight, and what follows it.
     private final List<ActorRef<StatusReply<VmView>>> waiting = new ArrayList<>();
+    private final List<ActorRef<StatusReply<VmView>>> cancelWaiting = new ArrayList<>();
+    private boolean cancelling;
     private boolean restartAfterStop;
     private boolean recovering;
     private boolean probing;
@@ -126,6 +129,13 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
                 .onCommand(VmCommand.Restart.class, (s, c) -> lifecycle(s, () -> onRestart(s, c.replyTo())))
                 .onCommand(VmCommand.Delete.class, (s, c) -> lifecycle(s, () -> onDelete(s, c.replyTo())))
                 .onCommand(VmCommand.Reconfigure.class, this::onReconfigure)
+                .onCommand(VmCommand.CancelCreate.class, this::onCancelCreate)
+                .onCommand(VmCommand.AbortCompleted.class, (s, c) -> {
+                    if (c.failure() != null) {
+                        ctx.getLog().warn("VM {}: aborting its start failed: {}", s.spec().name(), c.failure());
+                    }
+                    return Effect().none();
+                })
                 .onCommand(VmCommand.StartCompleted.class, this::onStartCompleted)
                 .onCommand(VmCommand.StopCompleted.class, this::onStopCompleted)
                 .onCommand(VmCommand.DeleteCompleted.class, this::onDeleteCompleted)
@@ -242,7 +252,32 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
                 .thenReply(c.replyTo(), st -> StatusReply.success(st.view()));
     }
 
+    private Effect<VmEvent, VmState> onCancelCreate(VmState s, VmCommand.CancelCreate c) {
+        if (cancelling) {
+            cancelWaiting.add(c.replyTo());
+            return Effect().none();
+        }
+        if (!s.exists() || s.phase() != VmPhase.STARTING || recovering) {
+            String what = s.exists() ? "VM " + s.spec().name() + " is " + s.phase().wireName()
+                    : "the VM does not exist";
+            c.replyTo().tell(StatusReply.error(new RequestRejected(RequestRejected.Reason.CONFLICT,
+                    what + "; there is no creation in flight to cancel")));
+            return Effect().none();
+        }
+        cancelling = true;
+        cancelWaiting.add(c.replyTo());
+        return Effect().persist(new VmEvent.CreateCancelled(clock.instant()))
+                .thenRun(this::publish)
+                .thenRun(st -> pipe(runtime.abort(st.spec()),
+                        (v, err) -> new VmCommand.AbortCompleted(err == null ? null : describe(err))));
+    }
+
     private Effect<VmEvent, VmState> onStartCompleted(VmState s, VmCommand.StartCompleted c) {
+        if (cancelling) {
+            // whatever the aborted start achieved, the VM goes; CreateCancelled already journaled that intent
+            destroy(s);
+            return Effect().none();
+        }
         if (s.phase() != VmPhase.STARTING) {
             return Effect().none();
         }
@@ -279,7 +314,11 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         return Effect().persist(new VmEvent.Deleted(clock.instant()))
                 .thenRun(this::publish)
                 .thenRun(st -> {
-                    answerWaiting(st, null);
+                    if (cancelling) {
+                        answerCancelled(st);
+                    } else {
+                        answerWaiting(st, null);
+                    }
                     fleet.tell(new VmFleet.VmGone(st.spec().id(), st.spec().name()));
                 })
                 .thenStop();
@@ -350,6 +389,15 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
             }
         }
         waiting.clear();
+    }
+
+    private void answerCancelled(VmState s) {
+        RequestRejected cancelled = new RequestRejected(RequestRejected.Reason.CONFLICT,
+                "the creation of VM " + s.spec().name() + " was cancelled");
+        waiting.forEach(r -> r.tell(StatusReply.error(cancelled)));
+        waiting.clear();
+        cancelWaiting.forEach(r -> r.tell(StatusReply.success(s.view())));
+        cancelWaiting.clear();
     }
 
     private static String describe(Throwable t) {

@@ -4,7 +4,10 @@ import banger.persistence.JsonSerializable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 
-/** The Vm actor's protocol. Lifecycle commands are stashed while a transition is in flight; Get never is. */
+/**
+ * The Vm actor's protocol. Lifecycle commands are stashed while a transition is in flight; Get and CancelCreate
+ * never are.
+ */
 public sealed interface VmCommand extends JsonSerializable {
 
     /** First command a new VM receives: journal its spec, and start it if asked. */
@@ -33,6 +36,13 @@ public sealed interface VmCommand extends JsonSerializable {
     record Get(ActorRef<VmView> replyTo) implements VmCommand {
     }
 
+    /**
+     * Abandons the creation in flight: the start is aborted and, once its outcome arrives, the VM is deleted
+     * with everything it held. Never stashed. Answers with the deleted VM, or CONFLICT when no start is in flight.
+     */
+    record CancelCreate(ActorRef<StatusReply<VmView>> replyTo) implements VmCommand {
+    }
+
     // Results of side effects, piped back to the actor itself.
 
     record StartCompleted(long pid, String failure) implements VmCommand {
@@ -42,6 +52,9 @@ public sealed interface VmCommand extends JsonSerializable {
     }
 
     record DeleteCompleted(String failure) implements VmCommand {
+    }
+
+    record AbortCompleted(String failure) implements VmCommand {
     }
 
     record Probed(boolean alive, long pid, String detail, boolean recovery) implements VmCommand {

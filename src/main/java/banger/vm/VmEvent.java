@@ -41,6 +41,10 @@ public sealed interface VmEvent extends JsonSerializable {
     record DeleteRequested(Instant at) implements VmEvent {
     }
 
+    /** The creation was cancelled while its start ran: the VM is deleted as soon as the start settles. */
+    record CreateCancelled(Instant at) implements VmEvent {
+    }
+
     record Deleted(Instant at) implements VmEvent {
     }
 

@@ -40,7 +40,20 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     public sealed interface Command extends JsonSerializable {
     }
 
-    public record Create(CreateVmRequest request, ActorRef<StatusReply<VmView>> replyTo) implements Command {
+    /**
+     * Creates a VM; {@code replyTo} hears when it is created (and started, if asked). {@code accepted}, if not null,
+     * hears as soon as the VM is registered, before its start: from then on it can be reached by id.
+     */
+    public record Create(CreateVmRequest request, ActorRef<Accepted> accepted, ActorRef<StatusReply<VmView>> replyTo)
+            implements Command {
+
+        public Create(CreateVmRequest request, ActorRef<StatusReply<VmView>> replyTo) {
+            this(request, null, replyTo);
+        }
+    }
+
+    /** A create passed its checks: the VM is registered under this id and its actor has the creation in hand. */
+    public record Accepted(String vmId, String name) implements JsonSerializable {
     }
 
     /** Finds a VM's actor by id or name. */
@@ -61,8 +74,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     public record VmGone(String id, String name) implements Command {
     }
 
-    record ImageChecked(CreateVmRequest request, Image image, RequestRejected rejection,
-                        ActorRef<StatusReply<VmView>> replyTo) implements Command {
+    record ImageChecked(Create create, Image image, RequestRejected rejection) implements Command {
     }
 
     public sealed interface Event extends JsonSerializable {
@@ -212,15 +224,16 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
         pendingNames.add(r.name());
         String image = r.image() != null ? r.image() : defaults.image();
         ctx.askWithStatus(Image.class, images, askTimeout, ref -> new ImageRegistry.GetImage(image, ref),
-                (img, err) -> new ImageChecked(r, img, rejection(err), c.replyTo()));
+                (img, err) -> new ImageChecked(c, img, rejection(err)));
         return Effect().none();
     }
 
-    private Effect<Event, State> onImageChecked(State s, ImageChecked c) {
+    private Effect<Event, State> onImageChecked(State s, ImageChecked checked) {
+        Create c = checked.create();
         CreateVmRequest r = c.request();
         pendingNames.remove(r.name());
-        if (c.rejection() != null) {
-            c.replyTo().tell(StatusReply.error(c.rejection()));
+        if (checked.rejection() != null) {
+            c.replyTo().tell(StatusReply.error(checked.rejection()));
             return Effect().none();
         }
         if (nameTaken(s, r.name())) {
@@ -237,10 +250,11 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
             return Effect().none();
         }
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        VmSpec spec = new VmSpec(id, r.name(), c.image().name(),
+        Image image = checked.image();
+        VmSpec spec = new VmSpec(id, r.name(), image.name(),
                 r.vcpus() != null ? r.vcpus() : defaults.vcpus(),
                 r.memoryMib() != null ? r.memoryMib() : defaults.memoryMib(),
-                r.diskMib() != null ? r.diskMib() : Math.max(defaults.diskMib(), mibCeil(c.image().rootfsBytes())),
+                r.diskMib() != null ? r.diskMib() : Math.max(defaults.diskMib(), mibCeil(image.rootfsBytes())),
                 address,
                 r.labels() == null ? Map.of() : Map.copyOf(r.labels()));
         boolean start = r.start() == null || r.start();
@@ -248,6 +262,9 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
                 .thenRun(st -> {
                     names.registered(id, spec.name(), address);
                     spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo()));
+                    if (c.accepted() != null) {
+                        c.accepted().tell(new Accepted(id, spec.name()));
+                    }
                 });
     }
 

@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
  * The host side effects of a VM's lifecycle: disks, network, VMM process, guest readiness, and the
  * VM's transient handles (handles.json). Implementations run blocking work on the blocking dispatcher
  * and complete the stages from there; a Vm actor only ever pipes them to itself.
- * Each method is called for one VM by that VM's actor alone, so calls for one VM never overlap.
+ * Each method is called for one VM by that VM's actor alone, so calls for one VM never overlap, except
+ * {@link #abort}, which is meant to overlap the VM's {@link #start}.
  */
 public interface VmRuntime {
 
@@ -18,6 +19,12 @@ public interface VmRuntime {
 
     /** Checks the host for this VM's VMM using handles.json and /proc. */
     CompletionStage<Probe> probe(VmSpec spec);
+
+    /**
+     * Makes the VM's start in flight fail fast: kills the VMM it launched (if any) and stops it from going further.
+     * The start's own stage still completes (usually failed); cleaning up is left to {@link #destroy}.
+     */
+    CompletionStage<Void> abort(VmSpec spec);
 
     /** Stops anything still running and removes every file and host resource the VM owned. */
     CompletionStage<Void> destroy(VmSpec spec);

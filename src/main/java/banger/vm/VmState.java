@@ -40,6 +40,8 @@ public record VmState(VmSpec spec, VmPhase phase, String reason, Long pid, Insta
             return new VmState(next, phase, reason, pid, createdAt, at);
         } else if (event instanceof VmEvent.DeleteRequested) {
             return new VmState(spec, VmPhase.DELETING, null, pid, createdAt, at);
+        } else if (event instanceof VmEvent.CreateCancelled) {
+            return new VmState(spec, VmPhase.DELETING, "creation cancelled", pid, createdAt, at);
         } else if (event instanceof VmEvent.Deleted) {
             return new VmState(spec, VmPhase.DELETED, null, null, createdAt, at);
         }

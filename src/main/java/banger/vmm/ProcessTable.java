@@ -24,6 +24,16 @@ public final class ProcessTable {
     }
 
     /** The one-letter state from /proc/PID/stat (R, S, D, Z, ...), empty if there is no such process. */
+    /** The ids of every process in the table. */
+    public List<Long> pids() {
+        try (var entries = java.nio.file.Files.list(proc)) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
     public Optional<Character> state(long pid) {
         try {
             String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
@@ -63,5 +73,36 @@ public final class ProcessTable {
     /** True if the process is running and one of its arguments is exactly {@code marker}. */
     public boolean runningWithArgument(long pid, String marker) {
         return running(pid) && commandLine(pid).contains(marker);
+    }
+
+    /** Waits until the process is gone (or a zombie); false if it is still running after {@code wait}. */
+    public boolean awaitGone(long pid, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (running(pid)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while waiting for pid " + pid + " to exit");
+            }
+        }
+        return true;
+    }
+
+    /**
+     * SIGKILLs the process if it still carries {@code marker} (so a recycled PID is never killed) and waits
+     * until it is gone.
+     */
+    public void killMarked(long pid, String marker, java.time.Duration wait) {
+        if (!runningWithArgument(pid, marker)) {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        if (!awaitGone(pid, wait)) {
+            throw new VmmException("pid " + pid + " (" + marker + ") survived SIGKILL for " + wait.toSeconds() + "s");
+        }
     }
 }

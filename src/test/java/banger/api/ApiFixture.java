@@ -1,5 +1,7 @@
 package banger.api;
 
+import banger.operation.OperationControl;
+import banger.vm.VmControl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -46,8 +48,14 @@ final class ApiFixture {
 
     static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, FakeVmControl control, GuestExec exec,
                             EventFeed feed, DoctorService doctor) throws Exception {
+        return start(kit, config, stateDir, control, new FakeOperationControl(control), exec, feed, doctor);
+    }
+
+    static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, VmControl control,
+                            OperationControl operations, GuestExec exec, EventFeed feed, DoctorService doctor)
+            throws Exception {
         ApiToken token = ApiToken.loadOrCreate(stateDir);
-        HttpApi api = new HttpApi(kit.system(), control, token, exec, feed, doctor, config);
+        HttpApi api = new HttpApi(kit.system(), control, operations, token, exec, feed, doctor, config);
         ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return new ApiFixture(api, binding, Files.readString(stateDir.resolve(ApiToken.FILE_NAME)).strip());
     }

@@ -59,8 +59,8 @@ class HttpApiVmRoutesTest {
     }
 
     @Test
-    void createReturns201WithTheVmInSnakeCaseAndIsoTimes() throws Exception {
-        HttpResponse<String> r = api.send("POST", "/v1/vms",
+    void createWithWaitReturns201WithTheVmInSnakeCaseAndIsoTimes() throws Exception {
+        HttpResponse<String> r = api.send("POST", "/v1/vms?wait=true",
                 "{\"name\":\"web\",\"image\":\"tiny\",\"vcpus\":2,\"memory_mib\":512,\"disk_mib\":1024,"
                         + "\"start\":false,\"labels\":{\"team\":\"ops\"}}");
         assertEquals(201, r.statusCode(), r.body());
@@ -72,7 +72,7 @@ class HttpApiVmRoutesTest {
         assertEquals("2024-05-01T10:00:00Z", vm.get("created_at").asText());
         assertTrue(vm.has("state_reason") && vm.has("updated_at") && vm.has("address") && vm.has("pid"), r.body());
         assertFalse(vm.has("memoryMib"));
-        assertEquals(List.of("create web"), control.calls);
+        assertEquals(List.of("create web", "get id-web"), control.calls, "created, then read back once done");
     }
 
     @Test

@@ -42,6 +42,7 @@ class OpenApiMatchesRoutesTest {
 
     private static final ActorTestKit kit = ActorTestKit.create(ApiFixture.config(""));
     private static final FakeVmControl control = new FakeVmControl();
+    private static final FakeOperationControl operations = new FakeOperationControl(control);
     private static ApiFixture api;
     private static JsonNode doc;
 
@@ -54,7 +55,7 @@ class OpenApiMatchesRoutesTest {
         GuestExec exec = (ref, argv, stdin, timeout) -> CompletableFuture.completedFuture(new ExecResult("", "", 0));
         EventFeed feed = after -> Source.<FeedEvent>never().mapMaterializedValue(m -> NotUsed.getInstance());
         api = ApiFixture.start(kit, kit.system().settings().config(), Files.createTempDirectory("banger-api-doc"),
-                control, exec, feed, ApiFixture.doctor(List.of()));
+                control, operations, exec, feed, ApiFixture.doctor(List.of()));
     }
 
     @AfterAll
@@ -149,7 +150,8 @@ class OpenApiMatchesRoutesTest {
         for (ApiRoute route : HttpApi.ROUTES) {
             control.reset();
             control.put(FakeVmControl.vm("id-probe", "probe", "stopped", Map.of()));
-            String path = route.template().replace("{ref}", "probe");
+            operations.put(FakeOperationControl.running("probe", "probe"));
+            String path = TEMPLATE_PARAM.matcher(route.template()).replaceAll("probe");
             String body = BODIES.get(route.toString());
 
             int status = probe(api.request(route.method(), path, body));

@@ -52,6 +52,7 @@ class VmCommandsTest {
         var request = daemon.onlyRequest();
         assertEquals("POST", request.method());
         assertEquals("/v1/vms", request.path());
+        assertEquals("wait=true", request.query(), "waits for the VM rather than polling its operation");
         assertEquals("Bearer file-token", request.header("Authorization"));
         assertEquals(JSON.readTree("""
                 {"name":"web","image":"tiny","vcpus":2,"memory_mib":512,"disk_mib":2048,"start":true,

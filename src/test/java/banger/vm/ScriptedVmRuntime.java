@@ -8,12 +8,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A VmRuntime whose side effects the test completes by hand, recording every call in order. */
-final class ScriptedVmRuntime implements VmRuntime {
+public final class ScriptedVmRuntime implements VmRuntime {
 
-    record Call(String op, String vmId, CompletableFuture<Object> result) {
+    public record Call(String op, String vmId, CompletableFuture<Object> result) {
     }
 
-    final List<String> log = new CopyOnWriteArrayList<>();
+    public final List<String> log = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<Call> pending = new LinkedBlockingQueue<>();
     volatile Probe probeAnswer = new Probe(true, 4242, "alive");
 
@@ -40,13 +40,20 @@ final class ScriptedVmRuntime implements VmRuntime {
         return CompletableFuture.completedFuture(probeAnswer);
     }
 
+    /** Recorded, and done at once: the test then fails (or completes) the pending start itself. */
+    @Override
+    public CompletionStage<Void> abort(VmSpec spec) {
+        log.add("abort:" + spec.name());
+        return CompletableFuture.completedFuture(null);
+    }
+
     @Override
     public CompletionStage<Void> destroy(VmSpec spec) {
         return call("destroy", spec);
     }
 
     /** The next side effect the actor asked for, waiting up to 5 s. */
-    Call next() throws InterruptedException {
+    public Call next() throws InterruptedException {
         Call c = pending.poll(5, TimeUnit.SECONDS);
         if (c == null) {
             throw new AssertionError("no side effect requested; log so far: " + log);
@@ -55,7 +62,7 @@ final class ScriptedVmRuntime implements VmRuntime {
     }
 
     /** Asserts no further side effect is requested within the given time. */
-    void expectNone(long millis) throws InterruptedException {
+    public void expectNone(long millis) throws InterruptedException {
         Call c = pending.poll(millis, TimeUnit.MILLISECONDS);
         if (c != null) {
             throw new AssertionError("unexpected side effect " + c.op() + "; log: " + log);

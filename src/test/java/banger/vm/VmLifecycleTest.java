@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -206,6 +207,93 @@ class VmLifecycleTest {
         VmView v = get(vm);
         assertEquals("failed", v.state());
         assertEquals("kernel panic", v.stateReason());
+    }
+
+    @Test
+    void cancelDuringStartAbortsItThenDeletesTheVm() throws Exception {
+        VmSpec spec = spec("doomed");
+        ActorRef<VmCommand> vm = spawn(spec);
+        TestProbe<StatusReply<VmView>> creator = testKit.createTestProbe();
+        vm.tell(new VmCommand.Create(spec, true, creator.ref()));
+        ScriptedVmRuntime.Call start = runtime.next();
+        assertEquals("start", start.op());
+
+        TestProbe<StatusReply<VmView>> cancel = testKit.createTestProbe();
+        vm.tell(new VmCommand.CancelCreate(cancel.ref()));
+        awaitLog("abort:doomed");
+        cancel.expectNoMessage(Duration.ofMillis(100));
+        start.result().completeExceptionally(new IllegalStateException("VMM killed"));
+
+        ScriptedVmRuntime.Call destroy = runtime.next();
+        assertEquals("destroy", destroy.op(), "everything the VM held is cleaned up");
+        destroy.result().complete(null);
+        assertEquals("deleted", cancel.receiveMessage().getValue().state());
+        StatusReply<VmView> created = creator.receiveMessage();
+        assertTrue(created.isError());
+        assertTrue(created.getError().getMessage().contains("cancelled"), created.getError().getMessage());
+        fleet.fishForMessage(Duration.ofSeconds(3), m -> m instanceof VmFleet.VmGone
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+        assertEquals(List.of("start:doomed", "abort:doomed", "destroy:doomed"), runtime.log);
+    }
+
+    @Test
+    void cancelledStartThatBootedAnywayIsStillDeleted() throws Exception {
+        VmSpec spec = spec("racer");
+        ActorRef<VmCommand> vm = spawn(spec);
+        vm.tell(new VmCommand.Create(spec, true, testKit.<StatusReply<VmView>>createTestProbe().ref()));
+        ScriptedVmRuntime.Call start = runtime.next();
+        TestProbe<StatusReply<VmView>> cancel = testKit.createTestProbe();
+        vm.tell(new VmCommand.CancelCreate(cancel.ref()));
+        awaitLog("abort:racer");
+        start.result().complete(new VmRuntime.Launched(31));
+        ScriptedVmRuntime.Call destroy = runtime.next();
+        assertEquals("destroy", destroy.op());
+        destroy.result().complete(null);
+        assertEquals("deleted", cancel.receiveMessage().getValue().state());
+    }
+
+    @Test
+    void cancelAfterTheVmIsRunningIsRefusedAndChangesNothing() throws Exception {
+        VmSpec spec = spec("settled");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        running(vm);
+        TestProbe<StatusReply<VmView>> cancel = testKit.createTestProbe();
+        vm.tell(new VmCommand.CancelCreate(cancel.ref()));
+        StatusReply<VmView> r = cancel.receiveMessage();
+        RequestRejected rej = assertInstanceOf(RequestRejected.class, r.getError());
+        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        assertTrue(rej.getMessage().contains("running"), rej.getMessage());
+        runtime.expectNone(200);
+        assertEquals("running", get(vm).state());
+    }
+
+    @Test
+    void crashAfterCancelFinishesTheDeletionOnRecovery() throws Exception {
+        VmSpec spec = spec("unfinished");
+        ActorRef<VmCommand> vm = spawn(spec);
+        vm.tell(new VmCommand.Create(spec, true, testKit.<StatusReply<VmView>>createTestProbe().ref()));
+        runtime.next();
+        vm.tell(new VmCommand.CancelCreate(testKit.<StatusReply<VmView>>createTestProbe().ref()));
+        awaitLog("abort:unfinished");
+        testKit.stop(vm);
+
+        spawn(spec);
+        ScriptedVmRuntime.Call destroy = runtime.next();
+        assertEquals("destroy", destroy.op(), "the journaled cancel is carried out after a restart");
+        destroy.result().complete(null);
+        fleet.fishForMessage(Duration.ofSeconds(3), m -> m instanceof VmFleet.VmGone
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+    }
+
+    private void awaitLog(String entry) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!runtime.log.contains(entry) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(runtime.log.contains(entry), "expected " + entry + " in " + runtime.log);
     }
 
     private VmView awaitState(ActorRef<VmCommand> vm, String state) throws InterruptedException {

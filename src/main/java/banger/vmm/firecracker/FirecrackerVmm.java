@@ -4,6 +4,7 @@ import banger.host.HostCommands;
 import banger.vmm.LaunchSpec;
 import banger.vmm.Vmm;
 import banger.vmm.VmmException;
+import banger.vmm.ProcessTable;
 import banger.vmm.VmmHandle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +44,7 @@ public final class FirecrackerVmm implements Vmm {
     private final HostCommands host;
     private final Path binary;
     private final Duration startTimeout;
+    private final ProcessTable processes = new ProcessTable();
 
     public FirecrackerVmm(HostCommands host, Path firecrackerBinary) {
         this(host, firecrackerBinary, Duration.ofSeconds(30));
@@ -113,7 +115,7 @@ public final class FirecrackerVmm implements Vmm {
             kill(handle);
             return;
         }
-        if (!awaitGone(handle, grace)) {
+        if (!processes.awaitGone(handle.pid(), grace)) {
             log.info("Firecracker pid {} still running {} ms after SendCtrlAltDel, killing it", handle.pid(), grace.toMillis());
             kill(handle);
         }
@@ -121,19 +123,12 @@ public final class FirecrackerVmm implements Vmm {
 
     @Override
     public void kill(VmmHandle handle) {
-        if (!alive(handle)) {
-            return;
-        }
-        // alive() just matched the marker, so this PID is still our VMM, not a recycled one
-        ProcessHandle.of(handle.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        if (!awaitGone(handle, KILL_WAIT)) {
-            throw new VmmException("Firecracker pid " + handle.pid() + " survived SIGKILL for " + KILL_WAIT.toSeconds() + "s");
-        }
+        processes.killMarked(handle.pid(), handle.cmdlineMarker(), KILL_WAIT);
     }
 
     @Override
     public boolean alive(VmmHandle handle) {
-        return ProcessLiveness.alive(handle.pid(), handle.cmdlineMarker());
+        return processes.runningWithArgument(handle.pid(), handle.cmdlineMarker());
     }
 
     /** The API client for a running VM's socket. */
@@ -166,17 +161,6 @@ public final class FirecrackerVmm implements Vmm {
         kill(handle);
         throw new VmmException("Firecracker API did not answer within " + startTimeout.toSeconds() + "s (" + lastError
                 + "); console: " + tail(consoleLog));
-    }
-
-    private boolean awaitGone(VmmHandle handle, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (alive(handle)) {
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            sleep(POLL);
-        }
-        return true;
     }
 
     private static void requireElfKernel(Path kernel) {

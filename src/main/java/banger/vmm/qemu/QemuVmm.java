@@ -94,7 +94,7 @@ public final class QemuVmm implements Vmm {
         }
         try {
             QmpClient.execute(Path.of(handle.controlSocket()), "system_powerdown", QMP_TIMEOUT);
-            if (waitGone(handle.pid(), grace)) {
+            if (processes.awaitGone(handle.pid(), grace)) {
                 return;
             }
             log.warn("qemu {} did not power off within {}s, killing it", handle.pid(), grace.toSeconds());
@@ -106,30 +106,12 @@ public final class QemuVmm implements Vmm {
 
     @Override
     public void kill(VmmHandle handle) {
-        // the marker check keeps a reused PID (some other process) from being killed
-        if (!alive(handle)) {
-            return;
-        }
-        ProcessHandle.of(handle.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        if (!waitGone(handle.pid(), KILL_WAIT)) {
-            throw new VmmException("qemu " + handle.pid() + " survived SIGKILL for " + KILL_WAIT.toSeconds() + "s");
-        }
+        processes.killMarked(handle.pid(), handle.cmdlineMarker(), KILL_WAIT);
     }
 
     @Override
     public boolean alive(VmmHandle handle) {
         return processes.runningWithArgument(handle.pid(), handle.cmdlineMarker());
-    }
-
-    private boolean waitGone(long pid, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (processes.running(pid)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep();
-        }
-        return true;
     }
 
     private static void sleep() {

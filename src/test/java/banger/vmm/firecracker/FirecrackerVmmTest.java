@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,8 @@ class FirecrackerVmmTest {
 
         restarted.shutdown(handle, Duration.ofSeconds(10));
         assertFalse(restarted.alive(handle));
+        // the stand-in is this JVM's child: give the JDK's reaper a moment to collect the zombie
+        ProcessHandle.of(handle.pid()).ifPresent(h -> h.onExit().orTimeout(5, TimeUnit.SECONDS).join());
         assertFalse(ProcessHandle.of(handle.pid()).map(ProcessHandle::isAlive).orElse(false));
         assertTrue(Files.readString(spec.consoleLog()).contains("SendCtrlAltDel received"),
                 "the VMM's stdout (the guest serial console) lands in the console log");

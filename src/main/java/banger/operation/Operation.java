@@ -1,0 +1,35 @@
+package banger.operation;
+
+import banger.persistence.JsonSerializable;
+import banger.vm.CreateVmRequest;
+import java.time.Instant;
+
+/**
+ * One operation as journaled by the {@link OperationRegistry}. {@code vmId} is null until the VM is registered;
+ * {@code request} is kept to tell a repeated request (same Idempotency-Key, same body) from a different one.
+ */
+public record Operation(String id, String kind, String vmName, String vmId, OperationState state,
+                        OperationError error, String idempotencyKey, CreateVmRequest request, Instant createdAt,
+                        Instant updatedAt, Instant finishedAt) implements JsonSerializable {
+
+    public static final String CREATE_VM = "create_vm";
+
+    Operation running(String vmId, Instant at) {
+        return new Operation(id, kind, vmName, vmId, OperationState.RUNNING, null, idempotencyKey, request, createdAt,
+                at, null);
+    }
+
+    Operation finished(OperationState outcome, String vmId, OperationError error, Instant at) {
+        return new Operation(id, kind, vmName, vmId != null ? vmId : this.vmId, outcome, error, idempotencyKey,
+                request, createdAt, at, at);
+    }
+
+    /** Refused before a VM was registered (bad request, name taken, unknown image): nothing was accepted. */
+    boolean rejected() {
+        return state == OperationState.FAILED && vmId == null;
+    }
+
+    public OperationView view() {
+        return new OperationView(id, kind, vmName, vmId, state.wireName(), error, createdAt, updatedAt, finishedAt);
+    }
+}

@@ -1,0 +1,133 @@
+package banger.vm;
+
+import banger.vmm.ProcessTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Singleton that periodically compares the host with the fleet: a VMM process of this state dir whose VM the
+ * fleet does not know is killed, and a VM directory nobody owns (older than a grace age, so a create in flight
+ * is never touched) is removed. Each sweep's findings go to the log and to whoever asked.
+ */
+public final class Reconciler {
+
+    public sealed interface Command {
+    }
+
+    /** Sweep now; the report goes to {@code replyTo} (the periodic timer passes none). */
+    public record Sweep(ActorRef<Report> replyTo) implements Command {
+    }
+
+    record Known(Set<String> vmIds, ActorRef<Report> replyTo) implements Command {
+    }
+
+    record Swept(Report report, ActorRef<Report> replyTo) implements Command {
+    }
+
+    /** What one sweep did. */
+    public record Report(List<String> removedDirectories, List<Long> killedProcesses, Instant at) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final Class<List<VmView>> VIEWS = (Class<List<VmView>>) (Class<?>) List.class;
+
+    private Reconciler() {
+    }
+
+    public static Behavior<Command> create(ActorRef<VmFleet.Command> fleet, Path stateDir, ProcessTable processes,
+                                           Executor blocking, Duration interval, Duration minAge, Duration askTimeout) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
+            timers.startTimerWithFixedDelay(new Sweep(null), interval, interval);
+            return idle(ctx, fleet, stateDir, processes, blocking, minAge, askTimeout);
+        }));
+    }
+
+    private static Behavior<Command> idle(ActorContext<Command> ctx, ActorRef<VmFleet.Command> fleet, Path stateDir,
+                                          ProcessTable processes, Executor blocking, Duration minAge,
+                                          Duration askTimeout) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Sweep.class, s -> {
+                    ctx.ask(VIEWS, fleet, askTimeout, VmFleet.ListVms::new, (list, err) -> err != null
+                            ? new Swept(new Report(List.of(), List.of(), Instant.now()), s.replyTo())
+                            : new Known(list.stream().map(VmView::id).collect(Collectors.toSet()), s.replyTo()));
+                    return Behaviors.same();
+                })
+                .onMessage(Known.class, k -> {
+                    ctx.pipeToSelf(CompletableFuture.supplyAsync(
+                                    () -> sweep(stateDir, processes, k.vmIds(), minAge), blocking),
+                            (report, err) -> new Swept(report != null ? report
+                                    : new Report(List.of(), List.of(), Instant.now()), k.replyTo()));
+                    return Behaviors.same();
+                })
+                .onMessage(Swept.class, s -> {
+                    Report r = s.report();
+                    if (!r.removedDirectories().isEmpty() || !r.killedProcesses().isEmpty()) {
+                        ctx.getLog().warn("reconciler: killed orphan VMMs {}, removed orphan VM directories {}",
+                                r.killedProcesses(), r.removedDirectories());
+                    }
+                    if (s.replyTo() != null) {
+                        s.replyTo().tell(r);
+                    }
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    /** Blocking: reads /proc and the state dir. */
+    static Report sweep(Path stateDir, ProcessTable processes, Set<String> known, Duration minAge) {
+        Path vms = stateDir.resolve("vms");
+        List<Long> killed = new ArrayList<>();
+        String ownDirs = vms.toAbsolutePath() + "/";
+        for (long pid : processes.pids()) {
+            List<String> argv = processes.commandLine(pid);
+            String id = vmIdOf(argv);
+            boolean ours = id != null && argv.stream().anyMatch(a -> a.contains(ownDirs + id + "/"));
+            if (ours && !known.contains(id) && processes.running(pid)) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                killed.add(pid);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        if (Files.isDirectory(vms)) {
+            try (Stream<Path> dirs = Files.list(vms)) {
+                for (Path dir : dirs.toList()) {
+                    String id = dir.getFileName().toString();
+                    if (!known.contains(id) && olderThan(dir, minAge)) {
+                        new VmDirectory(dir).removeAll();
+                        removed.add(id);
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return new Report(removed, killed, Instant.now());
+    }
+
+    private static String vmIdOf(List<String> argv) {
+        return argv.stream().filter(a -> a.startsWith("banger-") && a.length() > 7).map(a -> a.substring(7))
+                .findFirst().orElse(null);
+    }
+
+    private static boolean olderThan(Path dir, Duration age) {
+        try {
+            return Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minus(age));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
