@@ -330,8 +330,9 @@ final class DaemonHarness implements AutoCloseable {
         expect(201, post("/v1/images/bootstrap", Map.of("preset", "tiny", "name", "tiny")));
     }
 
+    /** POST /v1/vms?wait=true: answers 201 with the VM once it is created (and, with start, running). */
     E2eVm createVm(String name, boolean start) {
-        return E2eVm.of(expect(201, post("/v1/vms", Map.of("name", name, "image", "tiny", "start", start))).json());
+        return E2eVm.of(expect(201, post("/v1/vms?wait=true", Map.of("name", name, "image", "tiny", "start", start))).json());
     }
 
     E2eVm vm(String ref) {
