@@ -330,8 +330,9 @@ final class DaemonHarness implements AutoCloseable {
         expect(201, post("/v1/images/bootstrap", Map.of("preset", "tiny", "name", "tiny")));
     }
 
+    /** POST /v1/vms?wait=true: answers 201 with the VM once it is created (and, with start, running). */
     E2eVm createVm(String name, boolean start) {
-        return E2eVm.of(expect(201, post("/v1/vms", Map.of("name", name, "image", "tiny", "start", start))).json());
+        return E2eVm.of(expect(201, post("/v1/vms?wait=true", Map.of("name", name, "image", "tiny", "start", start))).json());
     }
 
     E2eVm vm(String ref) {
@@ -390,12 +391,27 @@ final class DaemonHarness implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code condition} holds, polling; fails naming {@code what} after {@code timeout}. */
+    /**
+     * Waits until {@code condition} holds, polling; a check that throws counts as "not yet" (the daemon may
+     * still be recovering). Fails naming {@code what}, and the last exception, after {@code timeout}.
+     */
     static void await(String what, Duration timeout, Supplier<Boolean> condition) {
         Instant deadline = Instant.now().plus(timeout);
-        while (!condition.get()) {
+        Throwable last = null;
+        while (true) {
+            try {
+                if (condition.get()) {
+                    return;
+                }
+            } catch (RuntimeException | AssertionError e) {
+                last = e;
+            }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+                AssertionError timedOut = new AssertionError("timed out after " + timeout + " waiting for: " + what);
+                if (last != null) {
+                    timedOut.initCause(last);
+                }
+                throw timedOut;
             }
             HostProcesses.sleep(200);
         }
