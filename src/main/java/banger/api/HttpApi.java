@@ -48,6 +48,7 @@ import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatcher1;
@@ -115,6 +116,7 @@ public final class HttpApi extends AllDirectives {
     private final ActorSystem<?> system;
     private final VmControl control;
     private final OperationControl operations;
+    private final InFlightLimit mutations;
     private final ApiToken token;
     private final GuestExec guestExec;
     private final DoctorService doctor;
@@ -164,6 +166,7 @@ public final class HttpApi extends AllDirectives {
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
         this.consoleTail = new ConsoleTail(system, blocking, config.getDuration("banger.api.console-poll-interval"));
         this.openApiDocument = loadOpenApi();
+        this.mutations = new InFlightLimit(config.getInt("banger.api.max-inflight-changes"));
     }
 
     public Route routes() {
@@ -193,9 +196,10 @@ public final class HttpApi extends AllDirectives {
         HttpMethod method = HttpMethods.lookup(endpoint.route().method())
                 .orElseThrow(() -> new IllegalStateException("unknown method in " + endpoint.route()));
         Matcher param = PARAM.matcher(template);
+        boolean mutates = !method.equals(HttpMethods.GET);
         if (!param.find()) {
             return path(PathMatchers.separateOnSlashes(template),
-                    () -> method(method, () -> endpoint.handler().apply(this, null)));
+                    () -> method(method, () -> bounded(mutates, () -> endpoint.handler().apply(this, null))));
         }
         String before = template.substring(0, param.start());
         String after = template.substring(param.end());
@@ -207,7 +211,19 @@ public final class HttpApi extends AllDirectives {
         if (!after.isEmpty()) {
             matcher = matcher.slash(PathMatchers.separateOnSlashes(after.substring(1)));
         }
-        return path(matcher, ref -> method(method, () -> endpoint.handler().apply(this, ref)));
+        return path(matcher, ref -> method(method, () -> bounded(mutates, () -> endpoint.handler().apply(this, ref))));
+    }
+
+    /** Requests that change something count against the in-flight limit; past it they get 429. */
+    private Route bounded(boolean mutates, Supplier<Route> inner) {
+        if (!mutates) {
+            return inner.get();
+        }
+        if (!mutations.tryAcquire()) {
+            return complete(errors.response(429, "too_many_requests", "more than " + mutations.max()
+                    + " changing requests are in flight; retry shortly").addHeader(RetryAfter.create(1L)));
+        }
+        return mapRouteResultFuture(result -> result.whenComplete((r, e) -> mutations.release()), inner);
     }
 
     /** Lets the request through only with the right bearer token; otherwise 401 and nothing else happens. */
