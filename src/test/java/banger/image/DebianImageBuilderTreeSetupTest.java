@@ -77,7 +77,7 @@ class DebianImageBuilderTreeSetupTest {
         new DebianTreeSetup(root).apply();
         String unit = Files.readString(root.resolve("etc/systemd/system/banger-ready.service"));
         assertTrue(unit.contains("After=network-online.target ssh.service"), unit);
-        assertTrue(unit.contains("echo banger-guest-ready > /dev/console"), unit);
+        assertTrue(unit.contains("{ echo; echo banger-guest-ready; } > /dev/console"), unit);
         assertLink("etc/systemd/system/multi-user.target.wants/banger-ready.service", "/etc/systemd/system/banger-ready.service");
     }
 
