@@ -29,6 +29,13 @@ final class DebianCloudKernel {
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(2);
     private static final String INIT_RESOURCE = "/banger/image/tiny/initramfs-init";
 
+    /**
+     * @param kernelPackage the concrete kernel package used, e.g. linux-image-6.1.0-56-cloud-amd64
+     * @param modulesDir    its unpacked lib/modules/VERSION, with modules.dep
+     */
+    record BootFiles(String kernelPackage, Path modulesDir) {
+    }
+
     private final HostCommands commands;
     private final DebianPackages packages;
 
@@ -37,11 +44,8 @@ final class DebianCloudKernel {
         this.packages = packages;
     }
 
-    /**
-     * Writes {@value #KERNEL_FILE} and {@value #INITRD_FILE} into {@code out}, unpacking packages under
-     * {@code work}; returns the concrete kernel package used (e.g. linux-image-6.1.0-56-cloud-amd64).
-     */
-    String writeBootFiles(Path work, Path out) throws IOException {
+    /** Writes {@value #KERNEL_FILE} and {@value #INITRD_FILE} into {@code out}, unpacking packages under {@code work}. */
+    BootFiles writeBootFiles(Path work, Path out) throws IOException {
         String kernelPackage = packages.resolveDependency(METAPACKAGE);
         Path kernelRoot = work.resolve("kernel");
         Path busyboxRoot = work.resolve("initramfs-busybox");
@@ -50,8 +54,8 @@ final class DebianCloudKernel {
         Files.createDirectories(out);
         String kernelVersion = kernelVersion(kernelRoot);
         Files.copy(kernelRoot.resolve("boot/vmlinuz-" + kernelVersion), out.resolve(KERNEL_FILE));
-        writeInitramfs(out.resolve(INITRD_FILE), busyboxRoot.resolve("bin/busybox"), kernelRoot, kernelVersion);
-        return kernelPackage;
+        Path modulesDir = writeInitramfs(out.resolve(INITRD_FILE), busyboxRoot.resolve("bin/busybox"), kernelRoot, kernelVersion);
+        return new BootFiles(kernelPackage, modulesDir);
     }
 
     private static String kernelVersion(Path kernelRoot) throws IOException {
@@ -64,7 +68,8 @@ final class DebianCloudKernel {
         }
     }
 
-    private void writeInitramfs(Path initrd, Path busybox, Path kernelRoot, String kernelVersion) throws IOException {
+    /** Returns the kernel's modules directory, now with modules.dep. */
+    private Path writeInitramfs(Path initrd, Path busybox, Path kernelRoot, String kernelVersion) throws IOException {
         Path modulesDir = kernelRoot.resolve("lib/modules").resolve(kernelVersion);
         if (!Files.exists(modulesDir.resolve("modules.dep"))) {
             // the .deb ships no modules.dep: depmod makes it at install time
@@ -90,6 +95,7 @@ final class DebianCloudKernel {
             }
             cpio.file("lib/modules/load-order", 0644, loadOrder.toString().getBytes(StandardCharsets.UTF_8));
         }
+        return modulesDir;
     }
 
     private static byte[] initScript() throws IOException {

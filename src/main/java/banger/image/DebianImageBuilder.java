@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * Builds the "debian" image: a Debian bookworm root made by {@code debootstrap --variant=minbase} (systemd,
  * sshd, git, tmux, ...), set up for a VM by {@link DebianTreeSetup}, packed into ext4 by {@code mke2fs -d}
- * (nothing is mounted by banger), booted with the kernel and initramfs of {@link DebianCloudKernel}.
+ * (nothing is mounted by banger), booted with the kernel and initramfs of {@link DebianCloudKernel}, whose
+ * modules are all installed in the root too.
  * The guest needs no extra kernel parameters: its NIC is eth0 either way and systemd finds the serial
  * console from {@code console=ttyS0}.
  *
@@ -31,9 +32,12 @@ public final class DebianImageBuilder {
 
     public static final String OS = "debian";
     static final String SUITE = "bookworm";
-    /** dbus is there for systemd-logind, which turns the ACPI power button (QMP system_powerdown) into a poweroff. */
-    static final List<String> PACKAGES = List.of("systemd-sysv", "udev", "dbus", "openssh-server", "git", "tar", "tmux",
-            "iproute2", "ifupdown", "iputils-ping", "ca-certificates", "netbase");
+    /**
+     * dbus is there for systemd-logind, which turns the ACPI power button (QMP system_powerdown) into a poweroff;
+     * kmod (modprobe) for the kernel modules installed beside it, which minbase would leave unusable.
+     */
+    static final List<String> PACKAGES = List.of("systemd-sysv", "udev", "dbus", "kmod", "openssh-server", "git", "tar",
+            "tmux", "iproute2", "ifupdown", "iputils-ping", "ca-certificates", "netbase");
     static final String KERNEL_FILE = DebianCloudKernel.KERNEL_FILE;
     static final String INITRD_FILE = DebianCloudKernel.INITRD_FILE;
     static final String ROOTFS_FILE = "rootfs.ext4";
@@ -110,13 +114,23 @@ public final class DebianImageBuilder {
 
     private void buildInto(Path work, Path cacheDir) throws IOException {
         Path out = Files.createDirectories(work.resolve("out"));
-        String kernelPackage = new DebianCloudKernel(commands, new DebianPackages(commands, cacheDir)).writeBootFiles(work, out);
+        DebianCloudKernel.BootFiles boot = new DebianCloudKernel(commands, new DebianPackages(commands, cacheDir)).writeBootFiles(work, out);
         Path root = work.resolve("root");
         bootstrap(root, cacheDir);
         new DebianTreeSetup(root).apply();
+        installModules(boot.modulesDir(), root);
         commands.check(List.of("mke2fs", "-t", "ext4", "-F", "-q", "-L", "rootfs", "-d", root.toString(),
                 out.resolve(ROOTFS_FILE).toString(), rootfsMib(root) + "M"), TOOL_TIMEOUT);
-        Files.writeString(out.resolve(COMPLETE_MARKER), kernelPackage + "\n" + SUITE + " from " + mirror + "\n");
+        Files.writeString(out.resolve(COMPLETE_MARKER), boot.kernelPackage() + "\n" + SUITE + " from " + mirror + "\n");
+    }
+
+    /**
+     * All of the kernel's modules, so the guest can load what the initramfs did not (overlay, nf_tables, fuse,
+     * loop, ... for containers and firewalls). /lib is /usr/lib in bookworm's merged-/usr layout.
+     */
+    private void installModules(Path modulesDir, Path root) throws IOException {
+        Path modules = Files.createDirectories(root.resolve("usr/lib/modules"));
+        commands.check(List.of("cp", "-a", "--", modulesDir.toString(), modules.toString()), TOOL_TIMEOUT);
     }
 
     /** Fills {@code root} from the cached tarball, or runs debootstrap and caches its result first. */

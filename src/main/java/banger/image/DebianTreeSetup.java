@@ -53,7 +53,7 @@ final class DebianTreeSetup {
 
     private void requireDebootstrapped() {
         for (String needed : List.of("sbin/init", UNITS + "systemd-networkd.service", UNITS + "ssh.service",
-                "lib/systemd/systemd-logind", "usr/bin/dbus-daemon", "usr/bin/git", "usr/bin/tmux")) {
+                "lib/systemd/systemd-logind", "usr/bin/dbus-daemon", "usr/bin/kmod", "usr/bin/git", "usr/bin/tmux")) {
             if (!Files.exists(root.resolve(needed), LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalStateException("debootstrapped tree " + root + " lacks /" + needed);
             }

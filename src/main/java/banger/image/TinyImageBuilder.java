@@ -90,7 +90,7 @@ public final class TinyImageBuilder {
     private void buildInto(Path work, Path cacheDir) throws IOException {
         DebianPackages packages = new DebianPackages(commands, cacheDir);
         Path out = Files.createDirectories(work.resolve("out"));
-        String kernelPackage = new DebianCloudKernel(commands, packages).writeBootFiles(work, out);
+        String kernelPackage = new DebianCloudKernel(commands, packages).writeBootFiles(work, out).kernelPackage();
         Path busyboxRoot = work.resolve("busybox");
         Path dropbearRoot = work.resolve("dropbear");
         packages.unpack(packages.fetch("busybox-static"), busyboxRoot);

@@ -116,6 +116,7 @@ class DebianImageBuilderBootE2eTest {
                 assertEquals("debguest", run(ssh, guest, "hostname").strip());
                 assertTrue(run(ssh, guest, "ip", "-4", "route", "show", "default").contains("via " + gateway + " dev eth0"));
                 assertEquals("active", run(ssh, guest, "systemctl", "is-active", "systemd-logind").strip());
+                assertEquals("nodev\toverlay", run(ssh, guest, "sh", "-c", "modprobe overlay && grep -w overlay /proc/filesystems").strip());
             }
 
             long stopping = System.nanoTime();

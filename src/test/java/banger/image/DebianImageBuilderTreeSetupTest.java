@@ -23,7 +23,7 @@ class DebianImageBuilderTreeSetupTest {
     @BeforeEach
     void debootstrappedTree() throws IOException {
         for (String file : List.of("lib/systemd/system/systemd-networkd.service", "lib/systemd/system/ssh.service",
-                "lib/systemd/systemd-logind", "usr/bin/dbus-daemon", "usr/bin/git", "usr/bin/tmux",
+                "lib/systemd/systemd-logind", "usr/bin/dbus-daemon", "usr/bin/kmod", "usr/bin/git", "usr/bin/tmux",
                 "etc/ssh/ssh_host_rsa_key", "etc/ssh/ssh_host_ed25519_key.pub", "etc/ssh/sshd_config",
                 "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "var/lib/apt/lists/lock",
                 "var/cache/apt/archives/git_2.39_amd64.deb", "var/cache/apt/pkgcache.bin", "var/lib/dbus/machine-id")) {
