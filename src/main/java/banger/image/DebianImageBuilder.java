@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Builds the "debian" image: a Debian bookworm root made by {@code debootstrap --variant=minbase} (systemd,
@@ -140,10 +141,15 @@ public final class DebianImageBuilder {
         if (Files.isRegularFile(tarball)) {
             commands.check(List.of("tar", "--extract", "--file", tarball.toString(), "--directory", root.toString(),
                     "--numeric-owner", "--preserve-permissions", "--xattrs", "--xattrs-include=*"), TOOL_TIMEOUT);
-            return;
+        } else {
+            commands.check(List.of("debootstrap", "--variant=minbase", "--include=" + String.join(",", PACKAGES),
+                    SUITE, root.toString(), mirror), DEBOOTSTRAP_TIMEOUT);
+            cacheTree(root, cacheDir, tarball);
         }
-        commands.check(List.of("debootstrap", "--variant=minbase", "--include=" + String.join(",", PACKAGES),
-                SUITE, root.toString(), mirror), DEBOOTSTRAP_TIMEOUT);
+        removeOtherTarballs(cacheDir, tarball);
+    }
+
+    private void cacheTree(Path root, Path cacheDir, Path tarball) throws IOException {
         Files.createDirectories(cacheDir);
         Path partial = Files.createTempFile(cacheDir, tarball.getFileName().toString(), ".partial");
         try {
@@ -152,6 +158,19 @@ public final class DebianImageBuilder {
             Files.move(partial, tarball, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(partial);
+        }
+    }
+
+    /** Trees cached for an older package list are never read again, and each is ~400 MB. */
+    private static void removeOtherTarballs(Path cacheDir, Path current) throws IOException {
+        String prefix = "debootstrap-" + SUITE + "-minbase-";
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(prefix) && name.endsWith(".tar") && !file.equals(current)) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 

@@ -107,6 +107,8 @@ class DebianImageBuilderBootE2eTest {
             handle = vmm.launch(spec);
             awaitConsoleLine(vmm, console, "banger-guest-ready", handle);
             System.out.printf("debian: launch to banger-guest-ready %.1f s%n", (System.nanoTime() - started) / 1e9);
+            String boot = consoleText(console);
+            assertFalse(boot.contains("[FAILED]"), "no unit failed to start:\n" + boot);
 
             try (GuestSsh ssh = new GuestSsh(keys.keyPair())) {
                 ssh.awaitReady(guest, 22, Duration.ofSeconds(60));
