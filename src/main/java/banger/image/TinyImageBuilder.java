@@ -3,9 +3,7 @@ package banger.image;
 import banger.host.HostCommands;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,9 +20,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Builds the "tiny" image from Debian packages alone, without mounting anything: Debian's cloud kernel,
- * an initramfs that loads the virtio modules and switch_roots to /dev/vda, and an ext4 root (made by
- * {@code mke2fs -d}) holding busybox, dropbear and banger's guest init (see resources banger/image/tiny).
+ * Builds the "tiny" image from Debian packages alone, without mounting anything: the boot files of
+ * {@link DebianCloudKernel} and an ext4 root (made by {@code mke2fs -d}) holding busybox, dropbear and
+ * banger's guest init (see resources banger/image/tiny).
  *
  * <p>Output in the target directory: vmlinuz, initrd.img, rootfs.ext4 and a .complete marker written last.
  * Downloaded .debs are cached in {@code <target's parent>/.cache}. Building again over a complete image
@@ -33,13 +31,8 @@ import java.util.stream.Stream;
 public final class TinyImageBuilder {
 
     public static final String OS = "tiny";
-    static final String KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
-    /** What the guest needs from modules: virtio disk and NIC, ext4 if modular, and the ACPI power button. */
-    static final List<String> GUEST_MODULES = List.of(
-            "virtio", "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
-            "virtio_blk", "failover", "net_failover", "virtio_net", "ext4", "button", "evdev");
-    static final String KERNEL_FILE = "vmlinuz";
-    static final String INITRD_FILE = "initrd.img";
+    static final String KERNEL_FILE = DebianCloudKernel.KERNEL_FILE;
+    static final String INITRD_FILE = DebianCloudKernel.INITRD_FILE;
     static final String ROOTFS_FILE = "rootfs.ext4";
     static final String COMPLETE_MARKER = ".complete";
 
@@ -96,63 +89,18 @@ public final class TinyImageBuilder {
 
     private void buildInto(Path work, Path cacheDir) throws IOException {
         DebianPackages packages = new DebianPackages(commands, cacheDir);
-        String kernelPackage = packages.resolveDependency(KERNEL_METAPACKAGE);
-        Path kernelRoot = work.resolve("kernel");
+        Path out = Files.createDirectories(work.resolve("out"));
+        String kernelPackage = new DebianCloudKernel(commands, packages).writeBootFiles(work, out).kernelPackage();
         Path busyboxRoot = work.resolve("busybox");
         Path dropbearRoot = work.resolve("dropbear");
-        packages.unpack(packages.fetch(kernelPackage), kernelRoot);
         packages.unpack(packages.fetch("busybox-static"), busyboxRoot);
         packages.unpack(packages.fetch("dropbear-bin"), dropbearRoot);
 
-        Path out = Files.createDirectories(work.resolve("out"));
-        String kernelVersion = kernelVersion(kernelRoot);
-        Files.copy(kernelRoot.resolve("boot/vmlinuz-" + kernelVersion), out.resolve(KERNEL_FILE));
-        Path busybox = busyboxRoot.resolve("bin/busybox");
-        writeInitramfs(out.resolve(INITRD_FILE), busybox, kernelRoot, kernelVersion);
-
         Path root = work.resolve("root");
-        stageRoot(root, busybox, dropbearRoot);
+        stageRoot(root, busyboxRoot.resolve("bin/busybox"), dropbearRoot);
         commands.check(List.of("mke2fs", "-t", "ext4", "-F", "-q", "-L", "banger-root", "-d", root.toString(),
                 out.resolve(ROOTFS_FILE).toString(), ROOTFS_MIB + "M"), TOOL_TIMEOUT);
         Files.writeString(out.resolve(COMPLETE_MARKER), kernelPackage + "\n");
-    }
-
-    private static String kernelVersion(Path kernelRoot) throws IOException {
-        try (Stream<Path> versions = Files.list(kernelRoot.resolve("lib/modules"))) {
-            List<Path> found = versions.filter(Files::isDirectory).toList();
-            if (found.size() != 1) {
-                throw new IllegalStateException("expected one kernel in the package, found " + found);
-            }
-            return found.get(0).getFileName().toString();
-        }
-    }
-
-    private void writeInitramfs(Path initrd, Path busybox, Path kernelRoot, String kernelVersion) throws IOException {
-        Path modulesDir = kernelRoot.resolve("lib/modules").resolve(kernelVersion);
-        if (!Files.exists(modulesDir.resolve("modules.dep"))) {
-            // the .deb ships no modules.dep: depmod makes it at install time
-            commands.check(List.of("depmod", "-b", kernelRoot.toString(), kernelVersion), TOOL_TIMEOUT);
-        }
-        KernelModules modules = new KernelModules(Files.readString(modulesDir.resolve("modules.dep")),
-                Files.readString(modulesDir.resolve("modules.builtin")));
-        List<String> order = modules.loadOrder(GUEST_MODULES);
-
-        try (OutputStream file = Files.newOutputStream(initrd); InitramfsWriter cpio = new InitramfsWriter(file)) {
-            for (String dir : List.of("bin", "dev", "proc", "sys", "newroot", "lib", "lib/modules")) {
-                cpio.directory(dir, 0755);
-            }
-            cpio.characterDevice("dev/console", 0600, 5, 1);
-            cpio.characterDevice("dev/null", 0666, 1, 3);
-            cpio.file("bin/busybox", 0755, busybox);
-            cpio.file("init", 0755, resource("initramfs-init"));
-            StringBuilder loadOrder = new StringBuilder();
-            for (String path : order) {
-                String name = KernelModules.nameOf(path);
-                cpio.file("lib/modules/" + name + ".ko", 0644, modulesDir.resolve(path));
-                loadOrder.append(name).append('\n');
-            }
-            cpio.file("lib/modules/load-order", 0644, loadOrder.toString().getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     private void stageRoot(Path root, Path busybox, Path dropbearRoot) throws IOException {
@@ -222,7 +170,7 @@ public final class TinyImageBuilder {
     }
 
     /** Replaces whatever incomplete build is at {@code target} by the finished {@code out} directory. */
-    private static void publish(Path out, Path target) throws IOException {
+    static void publish(Path out, Path target) throws IOException {
         if (Files.exists(target)) {
             if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
                 return;
@@ -236,7 +184,7 @@ public final class TinyImageBuilder {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
