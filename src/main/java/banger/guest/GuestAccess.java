@@ -50,9 +50,6 @@ public final class GuestAccess extends ConsoleReadiness {
     @Override
     public String kernelParameters(VmSpec spec, Image image, VmDisk disk) {
         StringBuilder p = new StringBuilder(super.kernelParameters(spec, image, disk));
-        if (!readsCmdline(image)) {
-            p.append(" net.ifnames=0");
-        }
         if (spec.address() != null && VmDisk.QCOW2.equals(disk.format()) && readsCmdline(image)) {
             GuestConfig c = configOf(spec);
             p.append(" banger.address=").append(c.addressCidr())

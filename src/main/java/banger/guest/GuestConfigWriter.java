@@ -79,7 +79,7 @@ public final class GuestConfigWriter {
             files.add(new GuestFile("/etc/systemd/network/10-banger.network",
                     "[Match]\nType=ether\nName=e*\n\n"
                             + "[Network]\nAddress=" + c.addressCidr() + "\nGateway=" + c.gateway() + "\nDNS=" + c.dns() + "\n", 0644));
-            // ifupdown names the NIC; the VMM boots Debian guests with net.ifnames=0 so it is eth0
+            // ifupdown names the NIC; banger's debian image masks predictable names, so it is eth0
             files.add(new GuestFile("/etc/network/interfaces.d/banger",
                     "auto eth0\niface eth0 inet static\n    address " + c.addressCidr() + "\n    gateway " + c.gateway() + "\n", 0644));
             files.add(new GuestFile("/etc/hosts",

@@ -33,8 +33,9 @@ public final class PresetImageBuilder implements ImageBuilder {
         Path target = imagesDir.resolve(name);
         Image base = switch (preset) {
             case TinyImageBuilder.OS -> new TinyImageBuilder(host).build(name, target);
+            case DebianImageBuilder.OS -> new DebianImageBuilder(host).build(name, target);
             default -> throw new RequestRejected(RequestRejected.Reason.INVALID,
-                    "unknown image preset '" + preset + "' (known: tiny)");
+                    "unknown image preset '" + preset + "' (known: tiny, debian)");
         };
         return withVmlinux(base, target);
     }
