@@ -23,7 +23,7 @@ final class ImageListCommand extends ApiCommand {
         for (JsonNode node : answer.path("images")) {
             ImageView image = api().convert(node, ImageView.class);
             table.row(image.name(), image.os(), Formats.bytes(image.rootfsBytes()),
-                    image.vmlinux() != null ? image.vmlinux() : image.kernel(),
+                    image.kernel(),
                     Formats.age(image.createdAt(), root().environment().clock().instant()));
         }
         table.print(out());
