@@ -19,9 +19,12 @@ import java.util.stream.Stream;
 final class DebianCloudKernel {
 
     static final String METAPACKAGE = "linux-image-cloud-amd64";
-    /** What the guest needs from modules: virtio disk and NIC, ext4 if modular, and the ACPI power button. */
+    /**
+     * What the guest needs from modules: virtio disk and NIC over PCI (QEMU) or MMIO (Firecracker), ext4 if
+     * modular, and the ACPI power button.
+     */
     static final List<String> GUEST_MODULES = List.of(
-            "virtio", "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
+            "virtio", "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "virtio_mmio",
             "virtio_blk", "failover", "net_failover", "virtio_net", "ext4", "button", "evdev");
     static final String KERNEL_FILE = "vmlinuz";
     static final String INITRD_FILE = "initrd.img";

@@ -89,7 +89,9 @@ public final class HostVmRuntime implements VmRuntime {
         VmDisk disk = prepareDisk(spec, img, dir);
         failIfAborted(spec);
         p.guest().configureDisk(spec, img, disk);
-        String cmdline = "console=ttyS0 root=/dev/vda rw panic=-1 " + p.guest().kernelParameters(spec, img, disk);
+        // panic=-1 reboots at once, which ends the VMM process; reboot=k lets Firecracker's Ctrl+Alt+Del end it too
+        String cmdline = "console=ttyS0 root=/dev/vda rw panic=-1 reboot=k "
+                + p.guest().kernelParameters(spec, img, disk);
         LaunchSpec launch = new LaunchSpec(spec.id(), dir.root(), kernelFor(img),
                 Optional.ofNullable(img.initrd()).map(Path::of), disk, spec.vcpus(), spec.memoryMib(),
                 cmdline.strip(), dir.consoleLog(), nic);

@@ -46,6 +46,8 @@ final class QemuArgv {
                 "-smp", Integer.toString(spec.vcpus()),
                 "-nodefaults",
                 "-no-user-config",
+                // a guest reboot or panic ends the process, as with Firecracker, so the daemon sees it
+                "-no-reboot",
                 "-display", "none",
                 "-kernel", spec.kernel().toAbsolutePath().toString()));
         spec.initrd().ifPresent(initrd -> argv.addAll(List.of("-initrd", initrd.toAbsolutePath().toString())));
