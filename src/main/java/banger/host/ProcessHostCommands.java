@@ -13,10 +13,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** {@link HostCommands} over {@link ProcessBuilder}. */
 public final class ProcessHostCommands implements HostCommands {
+
+    /** Reads programs' output; blocking reads stay off the common pool that CompletableFutures share. */
+    private static final ExecutorService DRAINERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "host-command-output");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Override
     public CommandResult run(List<String> argv, Duration timeout, byte[] stdin) {
@@ -62,7 +71,7 @@ public final class ProcessHostCommands implements HostCommands {
             } catch (IOException e) {
                 return new byte[0];
             }
-        });
+        }, DRAINERS);
     }
 
     @Override

@@ -142,7 +142,6 @@ public final class HostVmRuntime implements VmRuntime {
         return CompletableFuture.supplyAsync(() -> {
             VmDirectory dir = dir(spec);
             Optional<VmHandles> handles = dir.readHandles();
-            String detail = "";
             if (handles.isPresent()) {
                 VmmHandle h = handles.get().vmm();
                 if (p.vmm().alive(h)) {
@@ -157,7 +156,7 @@ public final class HostVmRuntime implements VmRuntime {
                 }
                 dir.clearHandles();
             }
-            return detail;
+            return "";
         }, p.blocking());
     }
 
