@@ -10,10 +10,12 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,6 +25,12 @@ import java.util.Set;
  */
 public final class GuestSsh implements AutoCloseable {
 
+    /** Linux numbers of the signals an SSH server names in exit-signal (those dropbear and OpenSSH know). */
+    private static final Map<String, Integer> SIGNAL_NUMBERS = Map.ofEntries(
+            Map.entry("HUP", 1), Map.entry("INT", 2), Map.entry("QUIT", 3), Map.entry("ILL", 4),
+            Map.entry("TRAP", 5), Map.entry("ABRT", 6), Map.entry("BUS", 7), Map.entry("FPE", 8),
+            Map.entry("KILL", 9), Map.entry("USR1", 10), Map.entry("SEGV", 11), Map.entry("USR2", 12),
+            Map.entry("PIPE", 13), Map.entry("ALRM", 14), Map.entry("TERM", 15));
     private static final Duration RETRY_PAUSE = Duration.ofMillis(250);
     private static final Duration ATTEMPT_LIMIT = Duration.ofSeconds(5);
 
@@ -63,11 +71,24 @@ public final class GuestSsh implements AutoCloseable {
                 throw new GuestSshException("command in " + host + ":" + port + " did not finish within "
                         + timeout.toSeconds() + "s: " + command);
             }
-            Integer status = channel.getExitStatus();
-            return new ExecResult(out.toByteArray(), err.toByteArray(), status == null ? -1 : status);
+            return result(out.toByteArray(), err.toByteArray(), channel.getExitStatus(), channel.getExitSignal());
         } catch (IOException e) {
             throw new GuestSshException("SSH to " + user + "@" + host + ":" + port + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A command killed by a signal has no exit status, only the signal's name (RFC 4254 6.10, without "SIG"):
+     * report it as a shell does, 128 + the signal's number, and say so on stderr if the command said nothing.
+     */
+    static ExecResult result(byte[] stdout, byte[] stderr, Integer status, String signal) {
+        if (status != null || signal == null) {
+            return new ExecResult(stdout, stderr, status == null ? -1 : status);
+        }
+        Integer number = SIGNAL_NUMBERS.get(signal);
+        byte[] note = stderr.length > 0 ? stderr
+                : ("killed by signal " + signal + "\n").getBytes(StandardCharsets.UTF_8);
+        return new ExecResult(stdout, note, number == null ? -1 : 128 + number);
     }
 
     /** Returns once an authenticated SSH session opens; retries until the deadline, then throws. */
