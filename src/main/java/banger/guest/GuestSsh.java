@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs commands in guests over SSH (Apache MINA SSHD client) as root with the daemon's key. Guests are new
@@ -93,9 +94,22 @@ public final class GuestSsh implements AutoCloseable {
 
     /** Returns once an authenticated SSH session opens; retries until the deadline, then throws. */
     public void awaitReady(String host, int port, Duration deadline) {
+        awaitReady(host, port, deadline, () -> true);
+    }
+
+    /**
+     * As {@link #awaitReady(String, int, Duration)}, but gives up (throws) before the next attempt once
+     * {@code keepTrying} is false, e.g. when the guest's VMM died or its start was aborted: a guest that is gone
+     * never answers, and waiting out the deadline would hold its start for minutes.
+     */
+    public void awaitReady(String host, int port, Duration deadline, BooleanSupplier keepTrying) {
         long end = System.nanoTime() + deadline.toNanos();
         IOException last = null;
         while (System.nanoTime() < end) {
+            if (!keepTrying.getAsBoolean()) {
+                throw new GuestSshException("stopped waiting for SSH on " + host + ":" + port
+                        + ": the guest is no longer starting", last);
+            }
             Duration attempt = remaining(end).compareTo(ATTEMPT_LIMIT) < 0 ? remaining(end) : ATTEMPT_LIMIT;
             try (ClientSession ignored = openSession(host, port, attempt)) {
                 return;

@@ -140,6 +140,38 @@ class CancelCreateE2eTest {
         assertEquals("deleted", daemon.deleteVm("early").state());
     }
 
+    @Test
+    void aCreateCancelledWhileTheDaemonWaitsForItsGuestsSshIsCancelledPromptly() {
+        // the guest boots and says so on its console, but its SSH never answers: the start waits in its SSH phase
+        List<String> block = List.of("nft", "add", "table", "inet", "e2e_no_ssh");
+        daemon.namespaceCommands().check(block, Duration.ofSeconds(10));
+        try {
+            daemon.namespaceCommands().check(List.of("nft", "add", "chain", "inet", "e2e_no_ssh", "out",
+                    "{ type filter hook output priority 0 ; }"), Duration.ofSeconds(10));
+            daemon.namespaceCommands().check(List.of("nft", "add", "rule", "inet", "e2e_no_ssh", "out",
+                    "tcp", "dport", "22", "drop"), Duration.ofSeconds(10));
+            JsonNode accepted = daemon.expect(202, daemon.post("/v1/vms",
+                    Map.of("name", "mute", "image", "tiny", "start", true))).json();
+            String operation = accepted.path("id").asText();
+            String vmId = accepted.path("vm_id").asText();
+            DaemonHarness.await("the guest's ready line on its console", DaemonHarness.BOOT,
+                    () -> daemon.console("mute").contains("banger-guest-ready"));
+            HostProcesses.sleep(1000);
+            assertEquals("starting", daemon.vm("mute").state(), "the start waits for SSH");
+
+            long cancelAt = System.nanoTime();
+            ApiResponse cancelled = daemon.expect(200, daemon.delete("/v1/operations/" + operation));
+            long cancelMillis = (System.nanoTime() - cancelAt) / 1_000_000;
+            System.out.printf("cancel in the SSH wait: DELETE /v1/operations answered in %d ms%n", cancelMillis);
+            assertEquals("cancelled", cancelled.json().path("state").asText(), cancelled.toString());
+            assertTrue(cancelMillis < 10_000, "the cancel did not wait out the boot timeout: " + cancelMillis + " ms");
+            assertGone("mute", vmId, "banger-" + vmId);
+        } finally {
+            daemon.namespaceCommands().run(List.of("nft", "delete", "table", "inet", "e2e_no_ssh"),
+                    Duration.ofSeconds(10));
+        }
+    }
+
     /** The cancelled VM is gone from the API, the process table and the state dir. */
     private static void assertGone(String name, String vmId, String marker) {
         ApiResponse byName = daemon.get("/v1/vms/" + name);

@@ -129,6 +129,20 @@ class GuestSshTest {
     }
 
     @Test
+    void awaitReadyStopsBeforeTheDeadlineOnceTheGuestIsNoLongerStarting() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        long start = System.nanoTime();
+        long stopAfter = start + Duration.ofMillis(500).toNanos();
+        GuestSshException e = assertThrows(GuestSshException.class, () -> ssh.awaitReady(HOST, closedPort,
+                Duration.ofSeconds(30), () -> System.nanoTime() < stopAfter));
+        assertTrue(e.getMessage().contains("no longer starting"), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(3)) < 0);
+    }
+
+    @Test
     void awaitReadyGivesUpAtDeadlineWhenNothingListens() throws IOException {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0)) {
