@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * What a command run in a guest did.
  *
- * @param exitCode the command's exit status; -1 when it ended without one (killed by a signal)
+ * @param exitCode the command's exit status; 128 + the signal's number when a signal killed it (as a shell
+ *                 reports it); -1 when it ended with neither a status nor a known signal
  */
 public record ExecResult(byte[] stdout, byte[] stderr, int exitCode) {
 

@@ -70,7 +70,7 @@ public final class GuestAccess extends ConsoleReadiness {
         }
         Duration left = timeout.minusNanos(System.nanoTime() - started);
         try {
-            ssh.awaitReady(spec.address(), 22, left.isNegative() ? Duration.ofSeconds(5) : left);
+            ssh.awaitReady(spec.address(), 22, left.isNegative() ? Duration.ofSeconds(5) : left, vmmAlive);
         } catch (RuntimeException e) {
             throw new IllegalStateException("guest booted but SSH at " + spec.address() + " did not answer: "
                     + e.getMessage() + "; console ends with: " + banger.vm.ConsoleTail.of(dir.consoleLog(), 800), e);

@@ -10,11 +10,14 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs commands in guests over SSH (Apache MINA SSHD client) as root with the daemon's key. Guests are new
@@ -23,6 +26,12 @@ import java.util.Set;
  */
 public final class GuestSsh implements AutoCloseable {
 
+    /** Linux numbers of the signals an SSH server names in exit-signal (those dropbear and OpenSSH know). */
+    private static final Map<String, Integer> SIGNAL_NUMBERS = Map.ofEntries(
+            Map.entry("HUP", 1), Map.entry("INT", 2), Map.entry("QUIT", 3), Map.entry("ILL", 4),
+            Map.entry("TRAP", 5), Map.entry("ABRT", 6), Map.entry("BUS", 7), Map.entry("FPE", 8),
+            Map.entry("KILL", 9), Map.entry("USR1", 10), Map.entry("SEGV", 11), Map.entry("USR2", 12),
+            Map.entry("PIPE", 13), Map.entry("ALRM", 14), Map.entry("TERM", 15));
     private static final Duration RETRY_PAUSE = Duration.ofMillis(250);
     private static final Duration ATTEMPT_LIMIT = Duration.ofSeconds(5);
 
@@ -63,18 +72,44 @@ public final class GuestSsh implements AutoCloseable {
                 throw new GuestSshException("command in " + host + ":" + port + " did not finish within "
                         + timeout.toSeconds() + "s: " + command);
             }
-            Integer status = channel.getExitStatus();
-            return new ExecResult(out.toByteArray(), err.toByteArray(), status == null ? -1 : status);
+            return result(out.toByteArray(), err.toByteArray(), channel.getExitStatus(), channel.getExitSignal());
         } catch (IOException e) {
             throw new GuestSshException("SSH to " + user + "@" + host + ":" + port + " failed: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * A command killed by a signal has no exit status, only the signal's name (RFC 4254 6.10, without "SIG"):
+     * report it as a shell does, 128 + the signal's number, and say so on stderr if the command said nothing.
+     */
+    static ExecResult result(byte[] stdout, byte[] stderr, Integer status, String signal) {
+        if (status != null || signal == null) {
+            return new ExecResult(stdout, stderr, status == null ? -1 : status);
+        }
+        Integer number = SIGNAL_NUMBERS.get(signal);
+        byte[] note = stderr.length > 0 ? stderr
+                : ("killed by signal " + signal + "\n").getBytes(StandardCharsets.UTF_8);
+        return new ExecResult(stdout, note, number == null ? -1 : 128 + number);
+    }
+
     /** Returns once an authenticated SSH session opens; retries until the deadline, then throws. */
     public void awaitReady(String host, int port, Duration deadline) {
+        awaitReady(host, port, deadline, () -> true);
+    }
+
+    /**
+     * As {@link #awaitReady(String, int, Duration)}, but gives up (throws) before the next attempt once
+     * {@code keepTrying} is false, e.g. when the guest's VMM died or its start was aborted: a guest that is gone
+     * never answers, and waiting out the deadline would hold its start for minutes.
+     */
+    public void awaitReady(String host, int port, Duration deadline, BooleanSupplier keepTrying) {
         long end = System.nanoTime() + deadline.toNanos();
         IOException last = null;
         while (System.nanoTime() < end) {
+            if (!keepTrying.getAsBoolean()) {
+                throw new GuestSshException("stopped waiting for SSH on " + host + ":" + port
+                        + ": the guest is no longer starting", last);
+            }
             Duration attempt = remaining(end).compareTo(ATTEMPT_LIMIT) < 0 ? remaining(end) : ATTEMPT_LIMIT;
             try (ClientSession ignored = openSession(host, port, attempt)) {
                 return;

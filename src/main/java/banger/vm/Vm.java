@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -268,7 +269,9 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         cancelWaiting.add(c.replyTo());
         return Effect().persist(new VmEvent.CreateCancelled(clock.instant()))
                 .thenRun(this::publish)
-                .thenRun(st -> pipe(runtime.abort(st.spec()),
+                // the abort may finish after this VM has stopped, and Pekko's dead-letter logging fails with a
+                // NullPointerException on a null result (a CompletionStage<Void>'s), so it completes with Done
+                .thenRun(st -> pipe(runtime.abort(st.spec()).thenApply(v -> Done.getInstance()),
                         (v, err) -> new VmCommand.AbortCompleted(err == null ? null : describe(err))));
     }
 

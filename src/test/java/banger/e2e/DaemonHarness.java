@@ -264,6 +264,15 @@ final class DaemonHarness implements AutoCloseable {
         }
     }
 
+    /** The daemon's log lines (its output) that contain {@code needle}. */
+    List<String> logLines(String needle) {
+        try {
+            return Files.readAllLines(logFile).stream().filter(line -> line.contains(needle)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     String logTail() {
         try {
             List<String> lines = Files.readAllLines(logFile);
@@ -287,12 +296,22 @@ final class DaemonHarness implements AutoCloseable {
         return send("DELETE", path, null, true);
     }
 
+    /** POST with extra request headers (Idempotency-Key, say). */
+    ApiResponse post(String path, Object body, Map<String, String> headers) {
+        return send("POST", path, body == null ? null : toJson(body), true, headers);
+    }
+
     /** Any request: {@code body} is sent as-is (application/json) when not null; {@code auth} adds the token. */
     ApiResponse send(String method, String path, String body, boolean auth) {
+        return send(method, path, body, auth, Map.of());
+    }
+
+    ApiResponse send(String method, String path, String body, boolean auth, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(BOOT.plusMinutes(1));
         if (auth) {
             request.header("Authorization", "Bearer " + token);
         }
+        headers.forEach(request::header);
         if (body != null) {
             request.header("Content-Type", "application/json");
             request.method(method, HttpRequest.BodyPublishers.ofString(body));

@@ -78,6 +78,41 @@ class GuestSshTest {
     }
 
     @Test
+    void aCommandKilledBySegvReports139AndSaysSoOnStderr() {
+        ExecResult result = ssh.exec(HOST, dropbear.port, List.of("sh", "-c", "kill -SEGV $$"), null, TIMEOUT);
+        assertEquals(128 + 11, result.exitCode(), result.stderrText());
+        assertEquals("killed by signal SEGV\n", result.stderrText());
+    }
+
+    @Test
+    void aCommandKilledBySigkillReports137() {
+        ExecResult result = ssh.exec(HOST, dropbear.port, List.of("sh", "-c", "kill -9 $$"), null, TIMEOUT);
+        assertEquals(128 + 9, result.exitCode(), result.stderrText());
+        assertEquals("killed by signal KILL\n", result.stderrText());
+    }
+
+    @Test
+    void aKilledCommandsOwnStderrIsKeptAsIs() {
+        ExecResult result = ssh.exec(HOST, dropbear.port, List.of("sh", "-c", "echo dying >&2; kill -TERM $$"),
+                null, TIMEOUT);
+        assertEquals(128 + 15, result.exitCode());
+        assertEquals("dying\n", result.stderrText());
+    }
+
+    @Test
+    void anUnknownSignalIsNamedButHasNoNumber() {
+        ExecResult result = GuestSsh.result(new byte[0], new byte[0], null, "XCPU@example.org");
+        assertEquals(-1, result.exitCode());
+        assertEquals("killed by signal XCPU@example.org\n", result.stderrText());
+    }
+
+    @Test
+    void anExitStatusIsReportedAsIsAndNeitherStatusNorSignalAsMinusOne() {
+        assertEquals(0, GuestSsh.result(new byte[0], new byte[0], 0, null).exitCode());
+        assertEquals(-1, GuestSsh.result(new byte[0], new byte[0], null, null).exitCode());
+    }
+
+    @Test
     void commandOverTimeoutFails() {
         GuestSshException e = assertThrows(GuestSshException.class,
                 () -> ssh.exec(HOST, dropbear.port, List.of("sleep", "20"), null, Duration.ofSeconds(2)));
@@ -91,6 +126,20 @@ class GuestSshTest {
             assertThrows(GuestSshException.class,
                     () -> other.exec(HOST, dropbear.port, List.of("true"), null, Duration.ofSeconds(5)));
         }
+    }
+
+    @Test
+    void awaitReadyStopsBeforeTheDeadlineOnceTheGuestIsNoLongerStarting() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        long start = System.nanoTime();
+        long stopAfter = start + Duration.ofMillis(500).toNanos();
+        GuestSshException e = assertThrows(GuestSshException.class, () -> ssh.awaitReady(HOST, closedPort,
+                Duration.ofSeconds(30), () -> System.nanoTime() < stopAfter));
+        assertTrue(e.getMessage().contains("no longer starting"), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(3)) < 0);
     }
 
     @Test
