@@ -23,17 +23,17 @@ public final class ProcessTable {
         this.proc = proc;
     }
 
-    /** The one-letter state from /proc/PID/stat (R, S, D, Z, ...), empty if there is no such process. */
     /** The ids of every process in the table. */
     public List<Long> pids() {
-        try (var entries = java.nio.file.Files.list(proc)) {
+        try (var entries = Files.list(proc)) {
             return entries.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
                     .map(Long::parseLong).toList();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return List.of();
         }
     }
 
+    /** The one-letter state from /proc/PID/stat (R, S, D, Z, ...), empty if there is no such process. */
     public Optional<Character> state(long pid) {
         try {
             String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
@@ -75,10 +75,25 @@ public final class ProcessTable {
         return running(pid) && commandLine(pid).contains(marker);
     }
 
-    /** Waits until the process is gone (or a zombie); false if it is still running after {@code wait}. */
+    /**
+     * True once the process has wholly exited: gone, or a zombie whose other threads have finished too (until
+     * then they may still hold its files, a TAP device among them).
+     */
+    public boolean exited(long pid) {
+        if (running(pid)) {
+            return false;
+        }
+        try (var tasks = Files.list(proc.resolve(Long.toString(pid)).resolve("task"))) {
+            return tasks.count() <= 1;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Waits until the process has wholly exited; false if it has not after {@code wait}. */
     public boolean awaitGone(long pid, java.time.Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (running(pid)) {
+        while (!exited(pid)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -97,12 +112,14 @@ public final class ProcessTable {
      * until it is gone.
      */
     public void killMarked(long pid, String marker, java.time.Duration wait) {
-        if (!runningWithArgument(pid, marker)) {
-            return;
-        }
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        if (!awaitGone(pid, wait)) {
-            throw new VmmException("pid " + pid + " (" + marker + ") survived SIGKILL for " + wait.toSeconds() + "s");
+        if (runningWithArgument(pid, marker)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            if (!awaitGone(pid, wait)) {
+                throw new VmmException("pid " + pid + " (" + marker + ") survived SIGKILL for " + wait.toSeconds() + "s");
+            }
+        } else if (!running(pid)) {
+            // already dying (killed by someone else): wait until its threads have let go of its files
+            awaitGone(pid, wait);
         }
     }
 }
