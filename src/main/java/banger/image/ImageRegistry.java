@@ -20,6 +20,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * Singleton owning the image records. Image mutations are serialised: a bootstrap in flight stashes other
@@ -74,6 +75,12 @@ public final class ImageRegistry
 
     // a build in flight; actor-local and transient (a build does not survive a restart)
     private boolean building;
+
+    /** Snapshots keep recovery short however many VMs or images came and went. */
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(50, 2);
+    }
 
     @Override
     public State emptyState() {

@@ -35,10 +35,13 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
     /** Every VM event carries this tag; the event stream reads it. */
     public static final String TAG = "vm";
     public static final String ENTITY = "Vm";
+    private static final String LIVENESS = "liveness";
 
     private final ActorContext<VmCommand> ctx;
     private final VmRuntime runtime;
     private final ActorRef<VmFleet.Command> fleet;
+    private final TimerScheduler<VmCommand> timers;
+    private final Duration livenessInterval;
     private final Clock clock;
 
     // Transient, actor-local: who waits for the transition in flight, and what follows it.
@@ -55,18 +58,18 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
 
     public static Behavior<VmCommand> create(String vmId, VmRuntime runtime, ActorRef<VmFleet.Command> fleet,
                                              Duration livenessInterval, Clock clock) {
-        return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
-            timers.startTimerWithFixedDelay(new VmCommand.LivenessTick(), livenessInterval);
-            return new Vm(vmId, ctx, runtime, fleet, clock);
-        }));
+        return Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
+                new Vm(vmId, ctx, timers, runtime, fleet, livenessInterval, clock)));
     }
 
-    private Vm(String vmId, ActorContext<VmCommand> ctx, VmRuntime runtime, ActorRef<VmFleet.Command> fleet,
-               Clock clock) {
+    private Vm(String vmId, ActorContext<VmCommand> ctx, TimerScheduler<VmCommand> timers, VmRuntime runtime,
+               ActorRef<VmFleet.Command> fleet, Duration livenessInterval, Clock clock) {
         super(persistenceId(vmId));
         this.ctx = ctx;
+        this.timers = timers;
         this.runtime = runtime;
         this.fleet = fleet;
+        this.livenessInterval = livenessInterval;
         this.clock = clock;
     }
 
@@ -96,7 +99,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         if (!state.exists()) {
             return;
         }
-        fleet.tell(new VmFleet.VmChanged(state.view()));
+        publish(state);
         switch (state.phase()) {
             case STARTING, RUNNING, STOPPING -> {
                 recovering = true;
@@ -378,8 +381,15 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         ctx.pipeToSelf(stage, adapt::apply);
     }
 
+    /** Tells the fleet the VM's new view, and keeps the liveness probe running exactly while the VM runs. */
     private void publish(VmState s) {
         fleet.tell(new VmFleet.VmChanged(s.view()));
+        boolean ticking = timers.isTimerActive(LIVENESS);
+        if (s.phase() == VmPhase.RUNNING && !ticking) {
+            timers.startTimerWithFixedDelay(LIVENESS, new VmCommand.LivenessTick(), livenessInterval);
+        } else if (s.phase() != VmPhase.RUNNING && ticking) {
+            timers.cancel(LIVENESS);
+        }
     }
 
     private void answerWaiting(VmState s, String failure) {

@@ -27,6 +27,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -128,6 +129,12 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
         this.livenessInterval = livenessInterval;
         this.askTimeout = askTimeout;
         this.clock = clock;
+    }
+
+    /** Snapshots keep recovery short however many VMs or images came and went. */
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(100, 2);
     }
 
     @Override

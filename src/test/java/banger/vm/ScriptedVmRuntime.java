@@ -16,6 +16,7 @@ public final class ScriptedVmRuntime implements VmRuntime {
     public final List<String> log = new CopyOnWriteArrayList<>();
     private final LinkedBlockingQueue<Call> pending = new LinkedBlockingQueue<>();
     volatile Probe probeAnswer = new Probe(true, 4242, "alive");
+    final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
 
     @SuppressWarnings("unchecked")
     private <T> CompletionStage<T> call(String op, VmSpec spec) {
@@ -37,6 +38,7 @@ public final class ScriptedVmRuntime implements VmRuntime {
 
     @Override
     public CompletionStage<Probe> probe(VmSpec spec) {
+        probes.incrementAndGet();
         return CompletableFuture.completedFuture(probeAnswer);
     }
 

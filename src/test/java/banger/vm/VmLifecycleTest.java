@@ -196,6 +196,25 @@ class VmLifecycleTest {
     }
 
     @Test
+    void onlyARunningVmProbesItsVmm() throws Exception {
+        VmSpec spec = spec("quiet");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        Thread.sleep(400);
+        assertEquals(0, runtime.probes.get(), "a created VM has nothing to probe");
+        running(vm);
+        Thread.sleep(400);
+        assertTrue(runtime.probes.get() >= 2, "a running VM is probed every liveness interval");
+        TestProbe<StatusReply<VmView>> stop = testKit.createTestProbe();
+        vm.tell(new VmCommand.Stop(stop.ref()));
+        runtime.next().result().complete("");
+        assertEquals("stopped", stop.receiveMessage().getValue().state());
+        int afterStop = runtime.probes.get();
+        Thread.sleep(400);
+        assertEquals(afterStop, runtime.probes.get(), "a stopped VM is not probed");
+    }
+
+    @Test
     void failedStartEndsFailedWithReason() throws Exception {
         VmSpec spec = spec("broken");
         ActorRef<VmCommand> vm = spawn(spec);
