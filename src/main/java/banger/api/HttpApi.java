@@ -126,7 +126,7 @@ public final class HttpApi extends AllDirectives {
     private final ApiErrors errors;
     private final RequestValidation validation;
     private final EventStream eventStream;
-    private final ConsoleTail consoleTail;
+    private final ConsoleFollower consoleTail;
     private final byte[] openApiDocument;
     private final long maxBodyBytes;
     private final Duration bootstrapTimeout;
@@ -164,7 +164,7 @@ public final class HttpApi extends AllDirectives {
         Gauge.builder("banger.api.event.subscribers", eventStream, EventStream::subscribers)
                 .description("Clients of GET /v1/events now").strongReference(true).register(metrics.registry());
         this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
-        this.consoleTail = new ConsoleTail(system, blocking, config.getDuration("banger.api.console-poll-interval"));
+        this.consoleTail = new ConsoleFollower(system, blocking, config.getDuration("banger.api.console-poll-interval"));
         this.openApiDocument = loadOpenApi();
         this.mutations = new InFlightLimit(config.getInt("banger.api.max-inflight-changes"));
     }

@@ -24,7 +24,7 @@ import org.apache.pekko.util.ByteString;
  * interval, until the consumer (the HTTP client) goes away. The file may not exist yet, and a file that shrinks
  * (rotated) is read again from the start. Reads run on the blocking dispatcher.
  */
-final class ConsoleTail {
+final class ConsoleFollower {
 
     private static final int CHUNK = 64 * 1024;
 
@@ -32,7 +32,7 @@ final class ConsoleTail {
     private final Executor blocking;
     private final Duration pollInterval;
 
-    ConsoleTail(ActorSystem<?> system, Executor blocking, Duration pollInterval) {
+    ConsoleFollower(ActorSystem<?> system, Executor blocking, Duration pollInterval) {
         this.system = system;
         this.blocking = blocking;
         this.pollInterval = pollInterval;
