@@ -1,13 +1,17 @@
 package banger.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import banger.persistence.SqliteReadJournal;
 import banger.testsupport.LocalDaemon;
 import banger.vm.Vm;
 import banger.vm.VmEvent;
+import com.typesafe.config.Config;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,10 +63,10 @@ class JournalEventFeedTest {
             .getReadJournalFor(SqliteReadJournal.class, SqliteReadJournal.IDENTIFIER);
     private static final AtomicInteger writers = new AtomicInteger();
 
-    private static com.typesafe.config.Config config() {
+    private static Config config() {
         try {
             return LocalDaemon.config(Files.createTempDirectory("banger-feed"), "pekko.loglevel = WARNING");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -231,7 +235,7 @@ class JournalEventFeedTest {
             List<Long> written = storedOffsets().stream().filter(offset -> offset > start).toList();
             await(() -> healthy.received().size() == written.size(), 10_000, "the healthy subscriber's events");
             assertEquals(written, List.copyOf(healthy.received()));
-            ExecutionException cutOff = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+            ExecutionException cutOff = assertThrows(ExecutionException.class,
                     () -> stalled.toCompletableFuture().get(5, TimeUnit.SECONDS));
             assertInstanceOf(BufferOverflowException.class, cutOff.getCause());
             await(() -> feed.liveSubscribers() == 1, 5000, "the cut-off subscriber is dropped");
@@ -278,7 +282,7 @@ class JournalEventFeedTest {
             Thread.sleep(200);
             assertEquals(written, List.copyOf(subscriber.received()));
             assertEquals(2, failing.liveQueries.get(), "the failed live query was restarted once");
-            assertTrue(!subscriber.done().toCompletableFuture().isDone(), "the subscriber was not cut off");
+            assertFalse(subscriber.done().toCompletableFuture().isDone(), "the subscriber was not cut off");
         } finally {
             subscriber.stop().shutdown();
         }
