@@ -143,7 +143,8 @@ public final class Daemon {
                     new MeteredOperationControl(new RegistryOperationControl(system, services.operations(), operations),
                             metrics.registry()),
                     ApiToken.loadOrCreate(stateDir), new SshGuestExec(control, ssh, blocking),
-                    new JournalEventFeed(journal, names::nameOf), doctor, metrics, config);
+                    new JournalEventFeed(system, journal, names::nameOf, config.getInt("banger.api.sse-buffer")),
+                    doctor, metrics, config);
             String listen = b.getString("listen");
             ServerBinding binding = api.bind(DaemonConfig.host(listen), DaemonConfig.port(listen))
                     .toCompletableFuture().join();

@@ -119,7 +119,7 @@ public final class LocalDaemon {
         Duration lifecycle = b.getDuration("timeouts.boot").plus(ask);
         ActorRef<OperationRegistry.Command> operations = system.systemActorOf(OperationRegistry.create(fleet,
                 OperationSettings.fromConfig(b, ask, lifecycle), Clock.systemUTC()), "operations", Props.empty());
-        EventFeed feed = new JournalEventFeed(journal, names::get);
+        EventFeed feed = new JournalEventFeed(system, journal, names::get, config.getInt("banger.api.sse-buffer"));
         HttpApi api = new HttpApi(system, new MeteredVmControl(control, metrics.registry()),
                 new MeteredOperationControl(new RegistryOperationControl(system, operations,
                         OperationSettings.fromConfig(b, ask, lifecycle)), metrics.registry()),
