@@ -48,6 +48,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
     private final List<ActorRef<StatusReply<VmView>>> waiting = new ArrayList<>();
     private final List<ActorRef<StatusReply<VmView>>> cancelWaiting = new ArrayList<>();
     private boolean cancelling;
+    private boolean killingStart;
     private boolean restartAfterStop;
     private boolean recovering;
     private boolean probing;
@@ -129,7 +130,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
                 .onCommand(VmCommand.Create.class, this::onCreate)
                 .onCommand(VmCommand.Start.class, (s, c) -> lifecycle(s, () -> onStart(s, c.replyTo())))
                 .onCommand(VmCommand.Stop.class, (s, c) -> lifecycle(s, () -> onStop(s, c.replyTo(), false)))
-                .onCommand(VmCommand.Kill.class, (s, c) -> lifecycle(s, () -> onStop(s, c.replyTo(), true)))
+                .onCommand(VmCommand.Kill.class, this::onKill)
                 .onCommand(VmCommand.Restart.class, (s, c) -> lifecycle(s, () -> onRestart(s, c.replyTo())))
                 .onCommand(VmCommand.Delete.class, (s, c) -> lifecycle(s, () -> onDelete(s, c.replyTo())))
                 .onCommand(VmCommand.Reconfigure.class, this::onReconfigure)
@@ -272,10 +273,26 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         cancelWaiting.add(c.replyTo());
         return Effect().persist(new VmEvent.CreateCancelled(clock.instant()))
                 .thenRun(this::publish)
-                // the abort may finish after this VM has stopped, and Pekko's dead-letter logging fails with a
-                // NullPointerException on a null result (a CompletionStage<Void>'s), so it completes with Done
-                .thenRun(st -> pipe(runtime.abort(st.spec()).thenApply(v -> Done.getInstance()),
-                        (v, err) -> new VmCommand.AbortCompleted(err == null ? null : describe(err))));
+                .thenRun(this::abortStart);
+    }
+
+    /** A kill does not wait for a boot in flight: it aborts the start, and is answered once the VM stopped. */
+    private Effect<VmEvent, VmState> onKill(VmState s, VmCommand.Kill c) {
+        if (s.phase() == VmPhase.STARTING && !recovering && !cancelling) {
+            if (!killingStart) {
+                killingStart = true;
+                abortStart(s);
+            }
+            return Effect().stash();
+        }
+        return lifecycle(s, () -> onStop(s, c.replyTo(), true));
+    }
+
+    private void abortStart(VmState s) {
+        // the abort may finish after this VM has stopped, and Pekko's dead-letter logging fails with a
+        // NullPointerException on a null result (a CompletionStage<Void>'s), so it completes with Done
+        pipe(runtime.abort(s.spec()).thenApply(v -> Done.getInstance()),
+                (v, err) -> new VmCommand.AbortCompleted(err == null ? null : describe(err)));
     }
 
     private Effect<VmEvent, VmState> onStartCompleted(VmState s, VmCommand.StartCompleted c) {
@@ -286,6 +303,18 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
         }
         if (s.phase() != VmPhase.STARTING) {
             return Effect().none();
+        }
+        if (killingStart) {
+            killingStart = false;
+            if (c.failure() == null) {
+                // the boot finished just before the abort: stop what it started, then the kill finds it stopped
+                halt(s, true, "killed while starting");
+                return Effect().none();
+            }
+            return Effect().persist(new VmEvent.Stopped("killed while starting", clock.instant()))
+                    .thenRun(this::publish)
+                    .thenRun(st -> answerWaiting(st, "killed while starting"))
+                    .thenUnstashAll();
         }
         VmEvent outcome = c.failure() == null
                 ? new VmEvent.Started(c.pid(), clock.instant())

@@ -196,6 +196,28 @@ class VmLifecycleTest {
     }
 
     @Test
+    void killDuringABootAbortsItInsteadOfWaitingForIt() throws Exception {
+        VmSpec spec = spec("hung");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        TestProbe<StatusReply<VmView>> start = testKit.createTestProbe();
+        vm.tell(new VmCommand.Start(start.ref()));
+        ScriptedVmRuntime.Call boot = runtime.next();
+        TestProbe<StatusReply<VmView>> kill = testKit.createTestProbe();
+        vm.tell(new VmCommand.Kill(kill.ref()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!runtime.log.contains("abort:hung") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(runtime.log.contains("abort:hung"), "the kill aborted the boot in flight: " + runtime.log);
+        boot.result().completeExceptionally(new IllegalStateException("start of VM hung was aborted"));
+        VmView killed = kill.receiveMessage().getValue();
+        assertEquals("stopped", killed.state());
+        assertEquals("killed while starting", killed.stateReason());
+        assertTrue(start.receiveMessage().isError(), "the start's caller learns it did not come up");
+    }
+
+    @Test
     void onlyARunningVmProbesItsVmm() throws Exception {
         VmSpec spec = spec("quiet");
         ActorRef<VmCommand> vm = spawn(spec);
