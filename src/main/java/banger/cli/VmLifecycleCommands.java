@@ -44,57 +44,49 @@ final class VmLifecycleCommands {
             }
             return failures == 0 ? 0 : 1;
         }
+    }
 
-        JsonNode post(String ref, String action) {
+    /** A lifecycle command that is one POST to the VM's {@code action}. */
+    abstract static class ActionCommand extends LifecycleCommand {
+
+        private final String action;
+
+        ActionCommand(String verb, String action) {
+            super(verb);
+            this.action = action;
+        }
+
+        @Override
+        JsonNode request(String ref) {
             return api().send("POST", ApiPaths.vm(ref, action), null, ApiClient.LIFECYCLE_TIMEOUT);
         }
     }
 
     @Command(name = "start", description = "Boot stopped VMs; waits until they are running.")
-    static final class Start extends LifecycleCommand {
+    static final class Start extends ActionCommand {
         Start() {
-            super("starting");
-        }
-
-        @Override
-        JsonNode request(String ref) {
-            return post(ref, "start");
+            super("starting", "start");
         }
     }
 
     @Command(name = "stop", description = "Shut VMs down gracefully (then forcibly, if they do not stop).")
-    static final class Stop extends LifecycleCommand {
+    static final class Stop extends ActionCommand {
         Stop() {
-            super("stopping");
-        }
-
-        @Override
-        JsonNode request(String ref) {
-            return post(ref, "stop");
+            super("stopping", "stop");
         }
     }
 
     @Command(name = "restart", description = "Stop and start VMs.")
-    static final class Restart extends LifecycleCommand {
+    static final class Restart extends ActionCommand {
         Restart() {
-            super("restarting");
-        }
-
-        @Override
-        JsonNode request(String ref) {
-            return post(ref, "restart");
+            super("restarting", "restart");
         }
     }
 
     @Command(name = "kill", description = "Stop VMs at once, without a graceful shutdown.")
-    static final class Kill extends LifecycleCommand {
+    static final class Kill extends ActionCommand {
         Kill() {
-            super("killing");
-        }
-
-        @Override
-        JsonNode request(String ref) {
-            return post(ref, "kill");
+            super("killing", "kill");
         }
     }
 

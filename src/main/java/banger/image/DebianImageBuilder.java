@@ -2,7 +2,6 @@ package banger.image;
 
 import banger.host.HostCommands;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +23,9 @@ import java.util.stream.Stream;
  * The guest needs no extra kernel parameters: its NIC is eth0 either way and systemd finds the serial
  * console from {@code console=ttyS0}.
  *
- * <p>Output in the target directory: vmlinuz, initrd.img, rootfs.ext4 and a .complete marker written last.
- * The debootstrapped tree is cached as a tar in {@code <target's parent>/.cache}, so rebuilding downloads
- * nothing. Building again over a complete image returns it unchanged. Blocking and slow (minutes the first
- * time): call from the blocking dispatcher only.
+ * <p>Output: an {@link ImageDirectory}. The debootstrapped tree is cached as a tar in
+ * {@code <target's parent>/.cache}, so rebuilding downloads nothing. Building again over a complete image
+ * returns it unchanged. Blocking and slow (minutes the first time): call from the blocking dispatcher only.
  */
 public final class DebianImageBuilder {
 
@@ -39,10 +37,6 @@ public final class DebianImageBuilder {
      */
     static final List<String> PACKAGES = List.of("systemd-sysv", "udev", "dbus", "kmod", "openssh-server", "git", "tar",
             "tmux", "iproute2", "ifupdown", "iputils-ping", "ca-certificates", "netbase");
-    static final String KERNEL_FILE = DebianCloudKernel.KERNEL_FILE;
-    static final String INITRD_FILE = DebianCloudKernel.INITRD_FILE;
-    static final String ROOTFS_FILE = "rootfs.ext4";
-    static final String COMPLETE_MARKER = ".complete";
 
     private static final Pattern MIRROR = Pattern.compile("(https?|file)://[^\\s,]+");
     private static final Duration DEBOOTSTRAP_TIMEOUT = Duration.ofMinutes(20);
@@ -50,6 +44,7 @@ public final class DebianImageBuilder {
     /** Free space in the image itself; each VM's disk is grown to its own size when it is cloned. */
     private static final long HEADROOM_MIB = 256;
 
+    private final ImageDirectory directory = new ImageDirectory(OS);
     private final HostCommands commands;
     private final String mirror;
 
@@ -73,56 +68,23 @@ public final class DebianImageBuilder {
 
     /** The image already complete in {@code targetDir}, if any. */
     public Optional<Image> existing(String name, Path targetDir) {
-        Path dir = targetDir.toAbsolutePath();
-        Path marker = dir.resolve(COMPLETE_MARKER);
-        if (!Files.isRegularFile(marker) || !Files.isRegularFile(dir.resolve(KERNEL_FILE))
-                || !Files.isRegularFile(dir.resolve(INITRD_FILE)) || !Files.isRegularFile(dir.resolve(ROOTFS_FILE))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Image(name, OS, dir.resolve(KERNEL_FILE).toString(), dir.resolve(INITRD_FILE).toString(),
-                    null, dir.resolve(ROOTFS_FILE).toString(), Files.size(dir.resolve(ROOTFS_FILE)),
-                    Files.getLastModifiedTime(marker).toInstant()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read image " + dir, e);
-        }
+        return directory.existing(name, targetDir);
     }
 
     /** Builds image {@code name} into {@code targetDir}, or returns it if it is already complete there. */
     public Image build(String name, Path targetDir) {
-        Path target = targetDir.toAbsolutePath();
-        Optional<Image> done = existing(name, target);
-        if (done.isPresent()) {
-            return done.get();
-        }
-        Path parent = target.getParent();
-        Path work = null;
-        try {
-            Files.createDirectories(parent);
-            work = Files.createTempDirectory(parent, "." + target.getFileName() + ".build-");
-            buildInto(work, parent.resolve(".cache"));
-            TinyImageBuilder.publish(work.resolve("out"), target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot build image " + name + " in " + target, e);
-        } finally {
-            if (work != null) {
-                DebianMounts.unmountUnder(commands, work);
-                TinyImageBuilder.deleteTree(work);
-            }
-        }
-        return existing(name, target).orElseThrow(() -> new IllegalStateException("image " + name + " incomplete after build"));
+        return directory.build(name, targetDir, this::writeInto, work -> DebianMounts.unmountUnder(commands, work));
     }
 
-    private void buildInto(Path work, Path cacheDir) throws IOException {
-        Path out = Files.createDirectories(work.resolve("out"));
+    private void writeInto(Path out, Path work, Path cacheDir) throws IOException {
         DebianCloudKernel.BootFiles boot = new DebianCloudKernel(commands, new DebianPackages(commands, cacheDir)).writeBootFiles(work, out);
         Path root = work.resolve("root");
         bootstrap(root, cacheDir);
         new DebianTreeSetup(root).apply();
         installModules(boot.modulesDir(), root);
         commands.check(List.of("mke2fs", "-t", "ext4", "-F", "-q", "-L", "rootfs", "-d", root.toString(),
-                out.resolve(ROOTFS_FILE).toString(), rootfsMib(root) + "M"), TOOL_TIMEOUT);
-        Files.writeString(out.resolve(COMPLETE_MARKER), boot.kernelPackage() + "\n" + SUITE + " from " + mirror + "\n");
+                out.resolve(ImageDirectory.ROOTFS_FILE).toString(), rootfsMib(root) + "M"), TOOL_TIMEOUT);
+        Files.writeString(out.resolve(ImageDirectory.COMPLETE_MARKER), boot.kernelPackage() + "\n" + SUITE + " from " + mirror + "\n");
     }
 
     /**

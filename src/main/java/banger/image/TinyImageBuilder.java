@@ -3,43 +3,34 @@ package banger.image;
 import banger.host.HostCommands;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Builds the "tiny" image from Debian packages alone, without mounting anything: the boot files of
  * {@link DebianCloudKernel} and an ext4 root (made by {@code mke2fs -d}) holding busybox, dropbear and
  * banger's guest init (see resources banger/image/tiny).
  *
- * <p>Output in the target directory: vmlinuz, initrd.img, rootfs.ext4 and a .complete marker written last.
- * Downloaded .debs are cached in {@code <target's parent>/.cache}. Building again over a complete image
- * returns it unchanged. Blocking: call from the blocking dispatcher only.
+ * <p>Output: an {@link ImageDirectory}; downloaded .debs are cached in {@code <target's parent>/.cache}.
+ * Building again over a complete image returns it unchanged. Blocking: call from the blocking dispatcher only.
  */
 public final class TinyImageBuilder {
 
     public static final String OS = "tiny";
-    static final String KERNEL_FILE = DebianCloudKernel.KERNEL_FILE;
-    static final String INITRD_FILE = DebianCloudKernel.INITRD_FILE;
-    static final String ROOTFS_FILE = "rootfs.ext4";
-    static final String COMPLETE_MARKER = ".complete";
 
     private static final long ROOTFS_MIB = 64;
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(2);
     private static final String RESOURCES = "/banger/image/tiny/";
 
+    private final ImageDirectory directory = new ImageDirectory(OS);
     private final HostCommands commands;
 
     public TinyImageBuilder(HostCommands commands) {
@@ -48,48 +39,16 @@ public final class TinyImageBuilder {
 
     /** The image already complete in {@code targetDir}, if any. */
     public Optional<Image> existing(String name, Path targetDir) {
-        Path dir = targetDir.toAbsolutePath();
-        Path marker = dir.resolve(COMPLETE_MARKER);
-        if (!Files.isRegularFile(marker) || !Files.isRegularFile(dir.resolve(KERNEL_FILE))
-                || !Files.isRegularFile(dir.resolve(INITRD_FILE)) || !Files.isRegularFile(dir.resolve(ROOTFS_FILE))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Image(name, OS, dir.resolve(KERNEL_FILE).toString(), dir.resolve(INITRD_FILE).toString(),
-                    null, dir.resolve(ROOTFS_FILE).toString(), Files.size(dir.resolve(ROOTFS_FILE)),
-                    Files.getLastModifiedTime(marker).toInstant()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read image " + dir, e);
-        }
+        return directory.existing(name, targetDir);
     }
 
     /** Builds image {@code name} into {@code targetDir}, or returns it if it is already complete there. */
     public Image build(String name, Path targetDir) {
-        Path target = targetDir.toAbsolutePath();
-        Optional<Image> done = existing(name, target);
-        if (done.isPresent()) {
-            return done.get();
-        }
-        Path parent = target.getParent();
-        Path work = null;
-        try {
-            Files.createDirectories(parent);
-            work = Files.createTempDirectory(parent, "." + target.getFileName() + ".build-");
-            buildInto(work, parent.resolve(".cache"));
-            publish(work.resolve("out"), target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot build image " + name + " in " + target, e);
-        } finally {
-            if (work != null) {
-                deleteTree(work);
-            }
-        }
-        return existing(name, target).orElseThrow(() -> new IllegalStateException("image " + name + " incomplete after build"));
+        return directory.build(name, targetDir, this::writeInto);
     }
 
-    private void buildInto(Path work, Path cacheDir) throws IOException {
+    private void writeInto(Path out, Path work, Path cacheDir) throws IOException {
         DebianPackages packages = new DebianPackages(commands, cacheDir);
-        Path out = Files.createDirectories(work.resolve("out"));
         String kernelPackage = new DebianCloudKernel(commands, packages).writeBootFiles(work, out).kernelPackage();
         Path busyboxRoot = work.resolve("busybox");
         Path dropbearRoot = work.resolve("dropbear");
@@ -99,8 +58,8 @@ public final class TinyImageBuilder {
         Path root = work.resolve("root");
         stageRoot(root, busyboxRoot.resolve("bin/busybox"), dropbearRoot);
         commands.check(List.of("mke2fs", "-t", "ext4", "-F", "-q", "-L", "banger-root", "-d", root.toString(),
-                out.resolve(ROOTFS_FILE).toString(), ROOTFS_MIB + "M"), TOOL_TIMEOUT);
-        Files.writeString(out.resolve(COMPLETE_MARKER), kernelPackage + "\n");
+                out.resolve(ImageDirectory.ROOTFS_FILE).toString(), ROOTFS_MIB + "M"), TOOL_TIMEOUT);
+        Files.writeString(out.resolve(ImageDirectory.COMPLETE_MARKER), kernelPackage + "\n");
     }
 
     private void stageRoot(Path root, Path busybox, Path dropbearRoot) throws IOException {
@@ -166,35 +125,6 @@ public final class TinyImageBuilder {
                 throw new IllegalStateException("missing resource " + RESOURCES + name);
             }
             return in.readAllBytes();
-        }
-    }
-
-    /** Replaces whatever incomplete build is at {@code target} by the finished {@code out} directory. */
-    static void publish(Path out, Path target) throws IOException {
-        if (Files.exists(target)) {
-            if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
-                return;
-            }
-            deleteTree(target);
-        }
-        try {
-            Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            // a concurrent build published first; its image is as good as ours
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }

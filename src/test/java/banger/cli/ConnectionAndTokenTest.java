@@ -1,9 +1,6 @@
 package banger.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,26 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ConnectionAndTokenTest {
+class ConnectionAndTokenTest extends CliAgainstFakeDaemonTest {
 
     private static final String NO_VMS = "{\"vms\":[]}";
-
-    @TempDir
-    Path tempDir;
-
-    private FakeDaemon daemon;
-    private CliRunner cli;
-
-    @BeforeEach
-    void startFakeDaemon() throws Exception {
-        daemon = FakeDaemon.start();
-        cli = new CliRunner(daemon.url(), tempDir);
-    }
-
-    @AfterEach
-    void stopFakeDaemon() {
-        daemon.close();
-    }
 
     @Test
     void tokenComesFromTheStateDirFile() {

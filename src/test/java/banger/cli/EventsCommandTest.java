@@ -1,17 +1,13 @@
 package banger.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EventsCommandTest {
+class EventsCommandTest extends CliAgainstFakeDaemonTest {
 
     private static final String TWO_EVENTS = """
             : keep-alive
@@ -31,23 +27,6 @@ class EventsCommandTest {
             data: {"offset":9,"vm_id":"vm-web-1","vm_name":"web","type":"deleted","at":"2025-06-01T12:02:00Z","data":{}}
 
             """;
-
-    @TempDir
-    Path tempDir;
-
-    private FakeDaemon daemon;
-    private CliRunner cli;
-
-    @BeforeEach
-    void startFakeDaemon() throws Exception {
-        daemon = FakeDaemon.start();
-        cli = new CliRunner(daemon.url(), tempDir);
-    }
-
-    @AfterEach
-    void stopFakeDaemon() {
-        daemon.close();
-    }
 
     @Test
     void printsOneLinePerEventWithTheFiltersInTheQuery() {

@@ -1,40 +1,19 @@
 package banger.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ImageAndDoctorCommandsTest {
+class ImageAndDoctorCommandsTest extends CliAgainstFakeDaemonTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TINY = """
             {"name":"tiny","os":"busybox","kernel":"/i/tiny/vmlinuz","initrd":"/i/tiny/initrd","vmlinux":null,
              "rootfs":"/i/tiny/rootfs.ext4","rootfs_bytes":67108864,"created_at":"2025-06-01T10:00:00Z"}""";
-
-    @TempDir
-    Path tempDir;
-
-    private FakeDaemon daemon;
-    private CliRunner cli;
-
-    @BeforeEach
-    void startFakeDaemon() throws Exception {
-        daemon = FakeDaemon.start();
-        cli = new CliRunner(daemon.url(), tempDir);
-    }
-
-    @AfterEach
-    void stopFakeDaemon() {
-        daemon.close();
-    }
 
     @Test
     void imageLsPrintsATableAndJson() throws Exception {

@@ -3,31 +3,10 @@ package banger.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class OpCommandsTest {
-
-    @TempDir
-    Path tempDir;
-
-    private FakeDaemon daemon;
-    private CliRunner cli;
-
-    @BeforeEach
-    void startFakeDaemon() throws Exception {
-        daemon = FakeDaemon.start();
-        cli = new CliRunner(daemon.url(), tempDir);
-    }
-
-    @AfterEach
-    void stopFakeDaemon() {
-        daemon.close();
-    }
+class OpCommandsTest extends CliAgainstFakeDaemonTest {
 
     static String operation(String id, String vm, String state, String error) {
         return """

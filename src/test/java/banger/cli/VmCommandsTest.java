@@ -2,10 +2,7 @@ package banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,26 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class VmCommandsTest {
+class VmCommandsTest extends CliAgainstFakeDaemonTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path tempDir;
-
-    private FakeDaemon daemon;
-    private CliRunner cli;
-
-    @BeforeEach
-    void startFakeDaemon() throws Exception {
-        daemon = FakeDaemon.start();
-        cli = new CliRunner(daemon.url(), tempDir);
-    }
-
-    @AfterEach
-    void stopFakeDaemon() {
-        daemon.close();
-    }
 
     @Test
     void createPostsTheRequestWithTheTokenAndPrintsTheVm() throws Exception {

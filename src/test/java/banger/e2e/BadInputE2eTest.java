@@ -3,7 +3,6 @@ package banger.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,28 +12,19 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The real daemon refuses bad requests with the documented JSON errors and changes nothing. */
-class BadInputE2eTest {
+class BadInputE2eTest extends TinyDaemonE2eTest {
 
-    private static DaemonHarness daemon;
-
-    @BeforeAll
-    static void startDaemon() {
-        assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
-        daemon = DaemonHarness.start("bad-input");
-        daemon.bootstrapTinyImage();
-        daemon.createVm("taken", false);
+    BadInputE2eTest() {
+        super("bad-input");
     }
 
-    @AfterAll
-    static void cleanUp() {
-        if (daemon != null) {
-            daemon.close();
-        }
+    @BeforeAll
+    void createTheVmWhoseNameIsTaken() {
+        daemon.createVm("taken", false);
     }
 
     @Test
@@ -73,7 +63,7 @@ class BadInputE2eTest {
         assertFalse(message.contains("Exception") || message.contains("\tat "), "no stack trace: " + message);
     }
 
-    private static Set<String> vmDirectories() {
+    private Set<String> vmDirectories() {
         Path vms = daemon.stateDir().resolve("vms");
         if (!Files.isDirectory(vms)) {
             return Set.of();

@@ -3,7 +3,6 @@ package banger.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import banger.host.CommandResult;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,28 +15,15 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Creates as operations against the real daemon: cancelled while the guest boots, and repeated with a key. */
-class CancelCreateE2eTest {
+class CancelCreateE2eTest extends TinyDaemonE2eTest {
 
     private static final Pattern TAP_ARGUMENT = Pattern.compile("ifname=(\\S+?),");
-    private static DaemonHarness daemon;
 
-    @BeforeAll
-    static void startDaemon() {
-        assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
-        daemon = DaemonHarness.start("cancel");
-        daemon.bootstrapTinyImage();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        if (daemon != null) {
-            daemon.close();
-        }
+    CancelCreateE2eTest() {
+        super("cancel");
     }
 
     @Test
@@ -173,7 +159,7 @@ class CancelCreateE2eTest {
     }
 
     /** The cancelled VM is gone from the API, the process table and the state dir. */
-    private static void assertGone(String name, String vmId, String marker) {
+    private void assertGone(String name, String vmId, String marker) {
         ApiResponse byName = daemon.get("/v1/vms/" + name);
         assertEquals(404, byName.status(), byName.toString());
         assertEquals(404, daemon.get("/v1/vms/" + vmId).status());
@@ -196,7 +182,7 @@ class CancelCreateE2eTest {
     }
 
     /** A TAP no process holds has no carrier; the pool keeps it on the bridge, or deletes it if reset failed. */
-    private static boolean tapReturned(String tap) {
+    private boolean tapReturned(String tap) {
         CommandResult link = daemon.inNetns(List.of("ip", "-o", "link", "show", "dev", tap));
         if (!link.ok()) {
             return true;
@@ -209,7 +195,7 @@ class CancelCreateE2eTest {
      * This daemon's VMMs (their command lines name its state dir) with a file descriptor on {@code tap}: a tun
      * fd's fdinfo names its interface.
      */
-    private static List<Long> qemuProcessesHolding(String tap) {
+    private List<Long> qemuProcessesHolding(String tap) {
         return HostProcesses.matching(daemon.stateDir().toString()).stream().filter(pid -> {
             try (Stream<Path> fds = Files.list(Path.of("/proc", pid.toString(), "fdinfo"))) {
                 return fds.anyMatch(fd -> {

@@ -5,31 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A daemon crash never takes its VMs down, and a VMM's death is noticed while the daemon runs. */
-class DaemonRestartE2eTest {
+class DaemonRestartE2eTest extends TinyDaemonE2eTest {
 
-    private static DaemonHarness daemon;
-
-    @BeforeAll
-    static void startDaemon() {
-        assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
-        daemon = DaemonHarness.start("restart");
-        daemon.bootstrapTinyImage();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        if (daemon != null) {
-            daemon.close();
-        }
+    DaemonRestartE2eTest() {
+        super("restart");
     }
 
     @Test

@@ -5,32 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** One real tiny guest through its whole life over the API: boot, graceful stop, start, restart, delete. */
-class VmLifecycleE2eTest {
+class VmLifecycleE2eTest extends TinyDaemonE2eTest {
 
-    private static DaemonHarness daemon;
-
-    @BeforeAll
-    static void startDaemon() {
-        assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
-        daemon = DaemonHarness.start("lifecycle");
-        daemon.bootstrapTinyImage();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        if (daemon != null) {
-            daemon.close();
-        }
+    VmLifecycleE2eTest() {
+        super("lifecycle");
     }
 
     @Test

@@ -53,7 +53,7 @@ class DebianImageBuilderTest {
 
     @Test
     void theKernelsModulesAreInstalledWithTheirIndex() throws IOException {
-        String kernelPackage = Files.readAllLines(Path.of(image.rootfs()).resolveSibling(DebianImageBuilder.COMPLETE_MARKER)).get(0);
+        String kernelPackage = Files.readAllLines(Path.of(image.rootfs()).resolveSibling(ImageDirectory.COMPLETE_MARKER)).get(0);
         String version = kernelPackage.substring("linux-image-".length());
         assertTrue(stat("/usr/lib/modules/" + version + "/modules.dep").contains("Type: regular"), version);
         assertTrue(stat("/usr/lib/modules/" + version + "/kernel/fs/overlayfs/overlay.ko").contains("Type: regular"), version);

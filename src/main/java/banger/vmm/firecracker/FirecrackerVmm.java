@@ -2,13 +2,14 @@ package banger.vmm.firecracker;
 
 import banger.host.HostCommands;
 import banger.vmm.LaunchSpec;
+import banger.vmm.LogTail;
+import banger.vmm.ProcessTable;
 import banger.vmm.Vmm;
 import banger.vmm.VmmException;
-import banger.vmm.ProcessTable;
 import banger.vmm.VmmHandle;
+import banger.vmm.VmmProcessControl;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs one Firecracker process per VM, configured entirely by {@code --config-file} and controlled over
@@ -31,20 +30,18 @@ public final class FirecrackerVmm implements Vmm {
     static final String CONFIG_FILE = "firecracker.json";
     static final String LOG_FILE = "firecracker.log";
 
-    private static final Logger log = LoggerFactory.getLogger(FirecrackerVmm.class);
     // Firecracker's --id: alphanumerics and '-', at most 64 characters ("banger-" takes 7)
     private static final Pattern VM_ID = Pattern.compile("[A-Za-z0-9-]{1,57}");
     // sun_path holds 108 bytes including the terminating NUL
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration API_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration POLL = Duration.ofMillis(50);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
 
     private final HostCommands host;
     private final Path binary;
     private final Duration startTimeout;
-    private final ProcessTable processes = new ProcessTable();
+    private final VmmProcessControl processControl = new VmmProcessControl("Firecracker", new ProcessTable());
 
     public FirecrackerVmm(HostCommands host, Path firecrackerBinary) {
         this(host, firecrackerBinary, Duration.ofSeconds(30));
@@ -105,30 +102,17 @@ public final class FirecrackerVmm implements Vmm {
 
     @Override
     public void shutdown(VmmHandle handle, Duration grace) {
-        if (!alive(handle)) {
-            return;
-        }
-        try {
-            client(handle).sendCtrlAltDel();
-        } catch (VmmException e) {
-            log.warn("SendCtrlAltDel to Firecracker pid {} failed, killing it: {}", handle.pid(), e.getMessage());
-            kill(handle);
-            return;
-        }
-        if (!processes.awaitGone(handle.pid(), grace)) {
-            log.info("Firecracker pid {} still running {} ms after SendCtrlAltDel, killing it", handle.pid(), grace.toMillis());
-            kill(handle);
-        }
+        processControl.shutdown(handle, grace, "SendCtrlAltDel", () -> client(handle).sendCtrlAltDel());
     }
 
     @Override
     public void kill(VmmHandle handle) {
-        processes.killMarked(handle.pid(), handle.cmdlineMarker(), KILL_WAIT);
+        processControl.kill(handle);
     }
 
     @Override
     public boolean alive(VmmHandle handle) {
-        return processes.runningWithArgument(handle.pid(), handle.cmdlineMarker());
+        return processControl.alive(handle);
     }
 
     /** The API client for a running VM's socket. */
@@ -146,7 +130,7 @@ public final class FirecrackerVmm implements Vmm {
         String lastError = "socket not created";
         while (System.nanoTime() < deadline) {
             if (!alive(handle)) {
-                throw new VmmException("Firecracker exited during start-up: " + tail(consoleLog));
+                throw new VmmException("Firecracker exited during start-up: " + LogTail.of(consoleLog, "(console log empty)"));
             }
             if (Files.exists(Path.of(handle.controlSocket()))) {
                 try {
@@ -156,11 +140,11 @@ public final class FirecrackerVmm implements Vmm {
                     lastError = e.getMessage();
                 }
             }
-            sleep(POLL);
+            processControl.pause(POLL);
         }
         kill(handle);
         throw new VmmException("Firecracker API did not answer within " + startTimeout.toSeconds() + "s (" + lastError
-                + "); console: " + tail(consoleLog));
+                + "); console: " + LogTail.of(consoleLog, "(console log empty)"));
     }
 
     private static void requireElfKernel(Path kernel) {
@@ -172,28 +156,6 @@ public final class FirecrackerVmm implements Vmm {
             }
         } catch (IOException e) {
             throw new VmmException("cannot read kernel " + kernel + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String tail(Path file) {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            long start = Math.max(0, f.length() - 2000);
-            byte[] b = new byte[(int) (f.length() - start)];
-            f.seek(start);
-            f.readFully(b);
-            String text = new String(b, StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? "(console log empty)" : text;
-        } catch (IOException e) {
-            return "(no console log: " + e.getMessage() + ")";
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmmException("interrupted while waiting for Firecracker", e);
         }
     }
 }
