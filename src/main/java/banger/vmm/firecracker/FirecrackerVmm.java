@@ -41,7 +41,8 @@ public final class FirecrackerVmm implements Vmm {
     private final HostCommands host;
     private final Path binary;
     private final Duration startTimeout;
-    private final VmmProcessControl processControl = new VmmProcessControl("Firecracker", new ProcessTable());
+    private final ProcessTable processes = new ProcessTable();
+    private final VmmProcessControl processControl = new VmmProcessControl("Firecracker", processes);
 
     public FirecrackerVmm(HostCommands host, Path firecrackerBinary) {
         this(host, firecrackerBinary, Duration.ofSeconds(30));
@@ -129,7 +130,8 @@ public final class FirecrackerVmm implements Vmm {
         FirecrackerApiClient api = new FirecrackerApiClient(Path.of(handle.controlSocket()), API_REQUEST_TIMEOUT);
         String lastError = "socket not created";
         while (System.nanoTime() < deadline) {
-            if (!alive(handle)) {
+            // until setsid has exec'd Firecracker the command line is still the JVM's: only its exit counts here
+            if (!processes.running(handle.pid())) {
                 throw new VmmException("Firecracker exited during start-up: " + LogTail.of(consoleLog, "(console log empty)"));
             }
             if (Files.exists(Path.of(handle.controlSocket()))) {
