@@ -38,13 +38,19 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (listen != null && !HOST_PORT.matcher(listen).matches()) {
+        if (listen != null && (!HOST_PORT.matcher(listen).matches()
+                || Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1)) > 65535)) {
             throw new ParameterException(spec.commandLine(), "--listen wants HOST:PORT, got '" + listen + "'");
         }
         BangerCli root = BangerCli.of(spec);
         DaemonOptions options = new DaemonOptions(root.explicitStateDir(), Optional.ofNullable(listen),
                 Optional.ofNullable(vmm).map(Enum::name), Optional.ofNullable(configFile));
-        root.environment().daemon().accept(options);
+        try {
+            root.environment().daemon().accept(options);
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("banger: the daemon could not start: " + e.getMessage());
+            return 1;
+        }
         return 0;
     }
 }

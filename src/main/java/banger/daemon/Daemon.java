@@ -78,6 +78,14 @@ public final class Daemon {
         Config config = DaemonConfig.load(options);
         Config b = config.getConfig("banger");
         Path stateDir = Path.of(b.getString("state-dir")).toAbsolutePath();
+        // settings that can be wrong are checked before anything on the host changes
+        String listen = b.getString("listen");
+        int port = DaemonConfig.port(listen);
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("banger.listen has no valid port: " + listen);
+        }
+        Optional<Subnet> subnet = b.getBoolean("network.enabled")
+                ? Optional.of(Subnet.parse(b.getString("network.subnet"))) : Optional.empty();
         createPrivateDir(stateDir);
         HostCommands host = new ProcessHostCommands();
 
@@ -96,15 +104,15 @@ public final class Daemon {
         GuestPreparation guest = new ConsoleReadiness();
         GuestAddresses addresses = GuestAddresses.NONE;
         Optional<Guardian.TapPoolSettings> taps = Optional.empty();
-        if (b.getBoolean("network.enabled")) {
-            Subnet subnet = Subnet.parse(b.getString("network.subnet"));
-            HostNetwork hostNetwork = new HostNetwork(host, b.getString("network.bridge"), subnet);
+        if (subnet.isPresent()) {
+            Subnet net = subnet.get();
+            HostNetwork hostNetwork = new HostNetwork(host, b.getString("network.bridge"), net);
             hostNetwork.ensure();
             network = Optional.of(hostNetwork);
-            dns = Optional.of(startDns(b, subnet));
-            AddressAllocator allocator = new AddressAllocator(subnet);
+            dns = Optional.of(startDns(b, net));
+            AddressAllocator allocator = new AddressAllocator(net);
             addresses = taken -> Optional.of(allocator.allocate(taken));
-            guest = new GuestAccess(new GuestConfigWriter(host), keys, ssh, subnet);
+            guest = new GuestAccess(new GuestConfigWriter(host), keys, ssh, net);
             taps = Optional.of(new Guardian.TapPoolSettings(b.getString("network.bridge"),
                     b.getInt("network.tap-pool-size")));
         }
@@ -145,8 +153,7 @@ public final class Daemon {
                     ApiToken.loadOrCreate(stateDir), new SshGuestExec(control, ssh, blocking),
                     new JournalEventFeed(system, journal, names::nameOf, config.getInt("banger.api.sse-buffer")),
                     doctor, metrics, config);
-            String listen = b.getString("listen");
-            ServerBinding binding = api.bind(DaemonConfig.host(listen), DaemonConfig.port(listen))
+            ServerBinding binding = api.bind(DaemonConfig.host(listen), port)
                     .toCompletableFuture().join();
             Optional<VmDnsServer> dnsServer = dns;
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",

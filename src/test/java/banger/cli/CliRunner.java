@@ -33,6 +33,8 @@ final class CliRunner {
     final List<DaemonOptions> daemonRuns = new ArrayList<>();
     final Path stateDir;
     int terminalExitCode;
+    /** What the fake daemon start throws, if anything. */
+    RuntimeException daemonFailure;
     InputStream stdin = new ByteArrayInputStream(new byte[0]);
 
     /** Points the CLI at {@code url} with a token file in a fresh state dir. */
@@ -50,7 +52,12 @@ final class CliRunner {
                     terminalRuns.add(argv);
                     return terminalExitCode;
                 },
-                daemonRuns::add, Clock.fixed(NOW, ZoneOffset.UTC));
+                options -> {
+                    daemonRuns.add(options);
+                    if (daemonFailure != null) {
+                        throw daemonFailure;
+                    }
+                }, Clock.fixed(NOW, ZoneOffset.UTC));
         CommandLine commandLine = BangerCli.commandLine(environment);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

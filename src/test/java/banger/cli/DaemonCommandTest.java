@@ -63,4 +63,16 @@ class DaemonCommandTest {
         assertTrue(badListen.err().contains("--listen wants HOST:PORT"), badListen.err());
         assertTrue(cli.daemonRuns.isEmpty());
     }
+
+    @Test
+    void aDaemonThatCannotStartExitsNonZeroWithItsReason() throws Exception {
+        CliRunner cli = cli();
+        cli.daemonFailure = new IllegalArgumentException("subnet prefix must be 1..30, got /33");
+
+        var result = cli.run("daemon");
+
+        assertEquals(1, result.exit());
+        assertTrue(result.err().contains("the daemon could not start: subnet prefix must be 1..30"), result.err());
+        assertTrue(cli.run("daemon", "--listen", "127.0.0.1:99999").err().contains("--listen wants HOST:PORT"));
+    }
 }
