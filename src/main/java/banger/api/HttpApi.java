@@ -83,11 +83,11 @@ public final class HttpApi extends AllDirectives {
             authed("GET", "/v1/vms", (api, ref) -> api.listVms()),
             authed("GET", "/v1/vms/{ref}", (api, ref) -> api.vm(api.control.get(ref))),
             authed("PATCH", "/v1/vms/{ref}", HttpApi::patchVm),
-            authed("DELETE", "/v1/vms/{ref}", (api, ref) -> api.vm(api.control.delete(ref))),
-            authed("POST", "/v1/vms/{ref}/start", (api, ref) -> api.vm(api.control.start(ref))),
-            authed("POST", "/v1/vms/{ref}/stop", (api, ref) -> api.vm(api.control.stop(ref))),
-            authed("POST", "/v1/vms/{ref}/restart", (api, ref) -> api.vm(api.control.restart(ref))),
-            authed("POST", "/v1/vms/{ref}/kill", (api, ref) -> api.vm(api.control.kill(ref))),
+            authed("DELETE", "/v1/vms/{ref}", (api, ref) -> api.lifecycle(1, () -> api.control.delete(ref))),
+            authed("POST", "/v1/vms/{ref}/start", (api, ref) -> api.lifecycle(1, () -> api.control.start(ref))),
+            authed("POST", "/v1/vms/{ref}/stop", (api, ref) -> api.lifecycle(1, () -> api.control.stop(ref))),
+            authed("POST", "/v1/vms/{ref}/restart", (api, ref) -> api.lifecycle(2, () -> api.control.restart(ref))),
+            authed("POST", "/v1/vms/{ref}/kill", (api, ref) -> api.lifecycle(1, () -> api.control.kill(ref))),
             authed("GET", "/v1/vms/{ref}/console", HttpApi::console),
             authed("GET", "/v1/vms/{ref}/history", (api, ref) ->
                     api.ok(api.control.history(ref).thenApply(h -> Map.of("events", h)))),
@@ -241,6 +241,14 @@ public final class HttpApi extends AllDirectives {
             return complete(errors.response(401, "unauthorized", message)
                     .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "banger"))));
         });
+    }
+
+    /**
+     * A lifecycle call answered once the VM got there: a boot under TCG, or a graceful stop, can outlast the
+     * server's default request timeout, so these get the lifecycle's own ({@code transitions} of them).
+     */
+    private Route lifecycle(int transitions, Supplier<CompletionStage<VmView>> call) {
+        return withRequestTimeout(createWaitTimeout.multipliedBy(transitions), () -> vm(call.get()));
     }
 
     // ---- handlers

@@ -31,6 +31,7 @@ final class FakeVmControl implements VmControl {
     volatile Path consoleDir = Path.of("/nonexistent");
     volatile CompletableFuture<List<VmView>> listAnswer;
     volatile Duration bootstrapTakes = Duration.ZERO;
+    volatile Duration transitionTakes = Duration.ZERO;
 
     void put(VmView vm) {
         vms.put(vm.id(), vm);
@@ -45,6 +46,7 @@ final class FakeVmControl implements VmControl {
         vms.clear();
         listAnswer = null;
         bootstrapTakes = Duration.ZERO;
+        transitionTakes = Duration.ZERO;
     }
 
     /** What the fake operations call for a create. */
@@ -152,12 +154,12 @@ final class FakeVmControl implements VmControl {
 
     private CompletionStage<VmView> transition(String op, String ref, String state) {
         calls.add(op + " " + ref);
-        return find(ref).thenApply(vm -> {
+        return find(ref).thenApplyAsync(vm -> {
             VmView next = new VmView(vm.id(), vm.name(), state, null, vm.image(), vm.vcpus(), vm.memoryMib(),
                     vm.diskMib(), vm.address(), vm.pid(), vm.labels(), vm.createdAt(), T0.plusSeconds(30));
             put(next);
             return next;
-        });
+        }, CompletableFuture.delayedExecutor(transitionTakes.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private CompletionStage<VmView> find(String ref) {

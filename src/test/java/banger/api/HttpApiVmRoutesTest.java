@@ -259,6 +259,15 @@ class HttpApiVmRoutesTest {
     }
 
     @Test
+    void aSlowBootOrStopMayOutliveTheServersRequestTimeout() throws Exception {
+        control.put(FakeVmControl.vm("id-slow", "slow", "stopped", Map.of()));
+        control.transitionTakes = java.time.Duration.ofMillis(1500);
+        HttpResponse<String> r = api.send("POST", "/v1/vms/slow/start", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(200, api.send("POST", "/v1/vms/slow/restart", null).statusCode());
+    }
+
+    @Test
     void aRequestTheDaemonNeverAnswersTimesOutWith503Json() throws Exception {
         control.listAnswer = new CompletableFuture<>();
         assertError(api.get("/v1/vms"), 503, "unavailable");
