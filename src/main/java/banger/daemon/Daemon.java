@@ -19,6 +19,7 @@ import banger.metrics.MeteredVmControl;
 import banger.metrics.VmEventMeter;
 import banger.network.AddressAllocator;
 import banger.network.HostNetwork;
+import banger.network.HostResolvers;
 import banger.network.Subnet;
 import banger.network.VmDnsServer;
 import banger.operation.OperationSettings;
@@ -182,6 +183,9 @@ public final class Daemon {
             return i > 0 ? new InetSocketAddress(s.substring(0, i), Integer.parseInt(s.substring(i + 1)))
                     : new InetSocketAddress(s, 53);
         }).toList();
+        if (upstreams.isEmpty() && b.getBoolean("network.dns-forward-to-host")) {
+            upstreams = HostResolvers.from(Path.of("/etc/resolv.conf"));
+        }
         try {
             VmDnsServer server = new VmDnsServer(InetAddress.getByName(subnet.gatewayAddress()),
                     b.getInt("network.dns-port"), b.getString("network.dns-domain"), upstreams);
