@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,8 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Singleton that periodically compares the host with the fleet: a VMM process of this state dir whose VM the
- * fleet does not know is killed, and a VM directory nobody owns (older than a grace age, so a create in flight
+ * Singleton that periodically compares the host with the fleet's registered VMs (not only those whose actor has
+ * recovered): a VMM process of this state dir, started before the fleet was asked, whose VM is not registered is
+ * killed, and a VM directory nobody owns (older than a grace age, so a create in flight
  * is never touched) is removed. Each sweep's findings go to the log and to whoever asked.
  */
 public final class Reconciler {
@@ -32,7 +32,8 @@ public final class Reconciler {
     public record Sweep(ActorRef<Report> replyTo) implements Command {
     }
 
-    record Known(Set<String> vmIds, ActorRef<Report> replyTo) implements Command {
+    /** The fleet's registered VMs as of {@code asOf}: anything newer than that is not judged. */
+    record Known(Set<String> vmIds, Instant asOf, ActorRef<Report> replyTo) implements Command {
     }
 
     record Swept(Report report, ActorRef<Report> replyTo) implements Command {
@@ -43,7 +44,7 @@ public final class Reconciler {
     }
 
     @SuppressWarnings("unchecked")
-    private static final Class<List<VmView>> VIEWS = (Class<List<VmView>>) (Class<?>) List.class;
+    private static final Class<Set<String>> IDS = (Class<Set<String>>) (Class<?>) Set.class;
 
     private Reconciler() {
     }
@@ -61,14 +62,15 @@ public final class Reconciler {
                                           Duration askTimeout) {
         return Behaviors.receive(Command.class)
                 .onMessage(Sweep.class, s -> {
-                    ctx.ask(VIEWS, fleet, askTimeout, VmFleet.ListVms::new, (list, err) -> err != null
+                    Instant asked = Instant.now();
+                    ctx.ask(IDS, fleet, askTimeout, VmFleet.ListRegistered::new, (ids, err) -> err != null
                             ? new Swept(new Report(List.of(), List.of(), Instant.now()), s.replyTo())
-                            : new Known(list.stream().map(VmView::id).collect(Collectors.toSet()), s.replyTo()));
+                            : new Known(ids, asked, s.replyTo()));
                     return Behaviors.same();
                 })
                 .onMessage(Known.class, k -> {
                     ctx.pipeToSelf(CompletableFuture.supplyAsync(
-                                    () -> sweep(stateDir, processes, k.vmIds(), minAge), blocking),
+                                    () -> sweep(stateDir, processes, k.vmIds(), k.asOf(), minAge), blocking),
                             (report, err) -> new Swept(report != null ? report
                                     : new Report(List.of(), List.of(), Instant.now()), k.replyTo()));
                     return Behaviors.same();
@@ -88,7 +90,7 @@ public final class Reconciler {
     }
 
     /** Blocking: reads /proc and the state dir. */
-    static Report sweep(Path stateDir, ProcessTable processes, Set<String> known, Duration minAge) {
+    static Report sweep(Path stateDir, ProcessTable processes, Set<String> known, Instant asOf, Duration minAge) {
         Path vms = stateDir.resolve("vms");
         List<Long> killed = new ArrayList<>();
         String ownDirs = vms.toAbsolutePath() + "/";
@@ -96,8 +98,8 @@ public final class Reconciler {
             List<String> argv = processes.commandLine(pid);
             String id = vmIdOf(argv);
             boolean ours = id != null && argv.stream().anyMatch(a -> a.contains(ownDirs + id + "/"));
-            if (ours && !known.contains(id) && processes.running(pid)) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            if (ours && !known.contains(id) && startedBefore(pid, asOf)) {
+                processes.killMarked(pid, "banger-" + id, Duration.ofSeconds(10));
                 killed.add(pid);
             }
         }
@@ -121,6 +123,11 @@ public final class Reconciler {
     private static String vmIdOf(List<String> argv) {
         return argv.stream().filter(a -> a.startsWith("banger-") && a.length() > 7).map(a -> a.substring(7))
                 .findFirst().orElse(null);
+    }
+
+    private static boolean startedBefore(long pid, Instant instant) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(t -> t.isBefore(instant))
+                .orElse(false);
     }
 
     private static boolean olderThan(Path dir, Duration age) {

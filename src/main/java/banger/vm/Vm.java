@@ -112,6 +112,8 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
                 recovering = true;
                 destroy(state);
             }
+            // the daemon died between this VM's Deleted and the fleet's VmRemoved: finish the fleet's part
+            case DELETED -> fleet.tell(new VmFleet.VmGone(state.spec().id(), state.spec().name()));
             default -> {
             }
         }
@@ -128,11 +130,19 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
                     return Effect().none();
                 })
                 .onCommand(VmCommand.Create.class, this::onCreate)
-                .onCommand(VmCommand.Start.class, (s, c) -> lifecycle(s, () -> onStart(s, c.replyTo())))
-                .onCommand(VmCommand.Stop.class, (s, c) -> lifecycle(s, () -> onStop(s, c.replyTo(), false)))
+                .onCommand(VmCommand.Start.class, (s, c) -> lifecycle(s, c.replyTo(), () -> onStart(s, c.replyTo())))
+                .onCommand(VmCommand.Stop.class,
+                        (s, c) -> lifecycle(s, c.replyTo(), () -> onStop(s, c.replyTo(), false)))
                 .onCommand(VmCommand.Kill.class, this::onKill)
-                .onCommand(VmCommand.Restart.class, (s, c) -> lifecycle(s, () -> onRestart(s, c.replyTo())))
-                .onCommand(VmCommand.Delete.class, (s, c) -> lifecycle(s, () -> onDelete(s, c.replyTo())))
+                .onCommand(VmCommand.Restart.class,
+                        (s, c) -> lifecycle(s, c.replyTo(), () -> onRestart(s, c.replyTo())))
+                .onCommand(VmCommand.Delete.class, (s, c) -> {
+                    if (s.phase() == VmPhase.DELETING && !cancelling) {
+                        waiting.add(c.replyTo());
+                        return Effect().none();
+                    }
+                    return lifecycle(s, c.replyTo(), () -> onDelete(s, c.replyTo()));
+                })
                 .onCommand(VmCommand.Reconfigure.class, this::onReconfigure)
                 .onCommand(VmCommand.CancelCreate.class, this::onCancelCreate)
                 .onCommand(VmCommand.AbortCompleted.class, (s, c) -> {
@@ -157,7 +167,14 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
     }
 
     /** Lifecycle commands wait while a transition (or the post-restart host check) is in flight. */
-    private Effect<VmEvent, VmState> lifecycle(VmState s, java.util.function.Supplier<Effect<VmEvent, VmState>> run) {
+    private Effect<VmEvent, VmState> lifecycle(VmState s, ActorRef<StatusReply<VmView>> replyTo,
+                                               java.util.function.Supplier<Effect<VmEvent, VmState>> run) {
+        if (s.phase() == VmPhase.DELETING || s.phase() == VmPhase.DELETED) {
+            // a VM on its way out answers at once: stashed commands would be dropped when it stops
+            replyTo.tell(StatusReply.error(new RequestRejected(RequestRejected.Reason.NOT_FOUND,
+                    "VM " + s.spec().name() + " is being deleted")));
+            return Effect().none();
+        }
         if (s.phase().transitional() || recovering) {
             return Effect().stash();
         }
@@ -262,7 +279,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
             cancelWaiting.add(c.replyTo());
             return Effect().none();
         }
-        if (!s.exists() || s.phase() != VmPhase.STARTING || recovering) {
+        if (!s.exists() || s.phase() != VmPhase.STARTING || recovering || killingStart) {
             String what = s.exists() ? "VM " + s.spec().name() + " is " + s.phase().wireName()
                     : "the VM does not exist";
             c.replyTo().tell(StatusReply.error(new RequestRejected(RequestRejected.Reason.CONFLICT,
@@ -285,7 +302,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
             }
             return Effect().stash();
         }
-        return lifecycle(s, () -> onStop(s, c.replyTo(), true));
+        return lifecycle(s, c.replyTo(), () -> onStop(s, c.replyTo(), true));
     }
 
     private void abortStart(VmState s) {
@@ -305,12 +322,12 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
             return Effect().none();
         }
         if (killingStart) {
-            killingStart = false;
             if (c.failure() == null) {
                 // the boot finished just before the abort: stop what it started, then the kill finds it stopped
                 halt(s, true, "killed while starting");
                 return Effect().none();
             }
+            killingStart = false;
             return Effect().persist(new VmEvent.Stopped("killed while starting", clock.instant()))
                     .thenRun(this::publish)
                     .thenRun(st -> answerWaiting(st, "killed while starting"))
@@ -327,6 +344,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
 
     private Effect<VmEvent, VmState> onStopCompleted(VmState s, VmCommand.StopCompleted c) {
         recovering = false;
+        killingStart = false;
         String reason = c.failure() == null ? c.reason() : c.reason() + " (cleanup: " + c.failure() + ")";
         VmEvent stopped = new VmEvent.Stopped(reason, clock.instant());
         if (restartAfterStop) {

@@ -67,6 +67,10 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     public record ListVms(ActorRef<List<VmView>> replyTo) implements Command {
     }
 
+    /** The ids of every registered VM, whether or not its actor has recovered yet. */
+    public record ListRegistered(ActorRef<Set<String>> replyTo) implements Command {
+    }
+
     /** A VM tells the fleet its latest view after every change. */
     public record VmChanged(VmView view) implements Command {
     }
@@ -170,6 +174,10 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
                     c.replyTo().tell(v != null ? StatusReply.success(v) : StatusReply.error(notFound(c.ref())));
                     return Effect().none();
                 })
+                .onCommand(ListRegistered.class, (s, c) -> {
+                    c.replyTo().tell(Set.copyOf(s.vms().keySet()));
+                    return Effect().none();
+                })
                 .onCommand(ListVms.class, (s, c) -> {
                     List<VmView> all = new ArrayList<>(views.values());
                     all.sort(Comparator.comparing(VmView::createdAt).thenComparing(VmView::name));
@@ -268,6 +276,9 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
         return Effect().persist(new VmRegistered(id, spec.name(), address, clock.instant()))
                 .thenRun(st -> {
                     names.registered(id, spec.name(), address);
+                    // until the VM reports in, get and list show it as created rather than answering 404
+                    Instant now = clock.instant();
+                    views.put(id, new VmState(spec, VmPhase.CREATED, null, null, now, now).view());
                     spawn(id).tell(new VmCommand.Create(spec, start, c.replyTo()));
                     if (c.accepted() != null) {
                         c.accepted().tell(new Accepted(id, spec.name()));

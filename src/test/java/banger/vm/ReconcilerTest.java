@@ -11,7 +11,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -36,11 +35,6 @@ class ReconcilerTest {
         return d;
     }
 
-    private static VmView view(String id) {
-        return new VmView(id, "n" + id, "running", null, "tiny", 1, 128, 64, null, null, Map.of(), Instant.now(),
-                Instant.now());
-    }
-
     @Test
     void sweepKillsOrphanVmmsOfThisStateDirAndRemovesUnownedOldDirectories() throws Exception {
         Path state = Files.createTempDirectory("banger-reconcile");
@@ -59,7 +53,7 @@ class ReconcilerTest {
                     Duration.ofMinutes(5), Duration.ofSeconds(3)));
             TestProbe<Reconciler.Report> reports = testKit.createTestProbe();
             reconciler.tell(new Reconciler.Sweep(reports.ref()));
-            fleet.expectMessageClass(VmFleet.ListVms.class).replyTo().tell(List.of(view("known")));
+            fleet.expectMessageClass(VmFleet.ListRegistered.class).replyTo().tell(java.util.Set.of("known"));
             Reconciler.Report report = reports.receiveMessage(Duration.ofSeconds(10));
 
             assertEquals(List.of("orphan"), report.removedDirectories());

@@ -218,6 +218,26 @@ class VmLifecycleTest {
     }
 
     @Test
+    void commandsDuringADeleteAreAnsweredInsteadOfDropped() throws Exception {
+        VmSpec spec = spec("leaving");
+        ActorRef<VmCommand> vm = spawn(spec);
+        created(vm, spec);
+        TestProbe<StatusReply<VmView>> first = testKit.createTestProbe();
+        vm.tell(new VmCommand.Delete(first.ref()));
+        ScriptedVmRuntime.Call destroy = runtime.next();
+        TestProbe<StatusReply<VmView>> start = testKit.createTestProbe();
+        vm.tell(new VmCommand.Start(start.ref()));
+        StatusReply<VmView> refused = start.receiveMessage();
+        assertEquals(RequestRejected.Reason.NOT_FOUND,
+                assertInstanceOf(RequestRejected.class, refused.getError()).reason());
+        TestProbe<StatusReply<VmView>> second = testKit.createTestProbe();
+        vm.tell(new VmCommand.Delete(second.ref()));
+        destroy.result().complete(null);
+        assertEquals("deleted", first.receiveMessage().getValue().state());
+        assertEquals("deleted", second.receiveMessage().getValue().state(), "a repeated delete waits for the same end");
+    }
+
+    @Test
     void onlyARunningVmProbesItsVmm() throws Exception {
         VmSpec spec = spec("quiet");
         ActorRef<VmCommand> vm = spawn(spec);
