@@ -29,6 +29,7 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -61,13 +62,20 @@ public final class Guardian {
     private Guardian() {
     }
 
+    /** A singleton that throws is restarted after a pause rather than stopped for the daemon's remaining life. */
+    private static <T> Behavior<T> restarting(Behavior<T> behavior) {
+        return Behaviors.supervise(behavior)
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    }
+
     public static Behavior<Command> create(Parts p) {
         return Behaviors.setup(ctx -> {
             Executor blocking = ctx.getSystem().dispatchers()
                     .lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
             ActorRef<ImageRegistry.Command> images = ctx.spawn(ImageRegistry.create(p.imageBuilder()), "images");
             Optional<ActorRef<TapPoolCommand>> taps = p.network().map(n -> {
-                ActorRef<TapPoolCommand> pool = ctx.spawn(TapPool.create(p.host(), n.bridge(), n.size()), "taps");
+                ActorRef<TapPoolCommand> pool = ctx.spawn(restarting(TapPool.create(p.host(), n.bridge(), n.size())),
+                        "taps");
                 // running VMs keep their TAPs across a daemon restart; everything else of ours is an orphan
                 p.tapsInUse().forEach((vmId, tap) -> pool.tell(new TapPoolCommand.Adopt(vmId, tap)));
                 pool.tell(new TapPoolCommand.RemoveOrphans(Set.copyOf(p.tapsInUse().values()),
@@ -83,8 +91,8 @@ public final class Guardian {
                     p.defaults(), p.livenessInterval(), p.askTimeout(), Clock.systemUTC()), "fleet");
             ActorRef<OperationRegistry.Command> operations = ctx.spawn(OperationRegistry.create(fleet,
                     p.operations(), Clock.systemUTC()), "operations");
-            ctx.spawn(Reconciler.create(fleet, p.stateDir(), new ProcessTable(), blocking, p.reconcileInterval(),
-                    p.orphanMinAge(), p.askTimeout()), "reconciler");
+            ctx.spawn(restarting(Reconciler.create(fleet, p.stateDir(), new ProcessTable(), blocking,
+                    p.reconcileInterval(), p.orphanMinAge(), p.askTimeout())), "reconciler");
             Services services = new Services(fleet, images, taps, operations);
             return Behaviors.receive(Command.class)
                     .onMessage(GetServices.class, c -> {

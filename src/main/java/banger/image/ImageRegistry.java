@@ -1,5 +1,6 @@
 package banger.image;
 
+import banger.persistence.JournalFailures;
 import banger.persistence.JsonSerializable;
 import banger.vm.RequestRejected;
 import java.time.Instant;
@@ -67,7 +68,7 @@ public final class ImageRegistry
     }
 
     private ImageRegistry(ActorContext<Command> ctx, ImageBuilder builder) {
-        super(PersistenceId.ofUniqueId("ImageRegistry"));
+        super(PersistenceId.ofUniqueId("ImageRegistry"), JournalFailures.restartWithBackoff());
         this.ctx = ctx;
         this.builder = builder;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));

@@ -1,5 +1,6 @@
 package banger.operation;
 
+import banger.persistence.JournalFailures;
 import banger.persistence.JsonSerializable;
 import banger.vm.CreateVmRequest;
 import banger.vm.RequestRejected;
@@ -153,7 +154,7 @@ public final class OperationRegistry
 
     private OperationRegistry(ActorContext<Command> ctx, TimerScheduler<Command> timers,
                               ActorRef<VmFleet.Command> fleet, OperationSettings settings, Clock clock) {
-        super(PersistenceId.ofUniqueId("OperationRegistry"));
+        super(PersistenceId.ofUniqueId("OperationRegistry"), JournalFailures.restartWithBackoff());
         this.ctx = ctx;
         this.timers = timers;
         this.fleet = fleet;

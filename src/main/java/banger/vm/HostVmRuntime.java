@@ -86,6 +86,12 @@ public final class HostVmRuntime implements VmRuntime {
         failIfAborted(spec);
         VmDirectory dir = dir(spec);
         dir.create();
+        Optional<VmmHandle> previous = dir.readHandles().map(VmHandles::vmm).filter(h -> p.vmm().alive(h));
+        if (previous.isPresent()) {
+            // never two VMMs on one disk
+            throw new IllegalStateException("a VMM (pid " + previous.get().pid() + ") still runs for VM "
+                    + spec.name() + "; kill it first");
+        }
         VmDisk disk = prepareDisk(spec, img, dir);
         failIfAborted(spec);
         p.guest().configureDisk(spec, img, disk);
@@ -97,9 +103,9 @@ public final class HostVmRuntime implements VmRuntime {
                 cmdline.strip(), dir.consoleLog(), nic);
         truncate(dir.consoleLog());
         VmmHandle handle = p.vmm().launch(launch);
-        dir.writeHandles(new VmHandles(handle, disk.path().toString(), disk.format(),
-                nic.map(NetworkAttachment::tapName).orElse(null), dir.consoleLog().toString()));
         try {
+            dir.writeHandles(new VmHandles(handle, disk.path().toString(), disk.format(),
+                    nic.map(NetworkAttachment::tapName).orElse(null), dir.consoleLog().toString()));
             failIfAborted(spec);
             p.guest().awaitReady(spec, dir, () -> !aborted.contains(spec.id()) && p.vmm().alive(handle),
                     p.bootTimeout());
@@ -142,21 +148,32 @@ public final class HostVmRuntime implements VmRuntime {
         return CompletableFuture.supplyAsync(() -> {
             VmDirectory dir = dir(spec);
             Optional<VmHandles> handles = dir.readHandles();
-            if (handles.isPresent()) {
-                VmmHandle h = handles.get().vmm();
-                if (p.vmm().alive(h)) {
+            if (handles.isEmpty()) {
+                return "";
+            }
+            VmmHandle h = handles.get().vmm();
+            String detail = "";
+            if (p.vmm().alive(h)) {
+                try {
                     if (force) {
                         p.vmm().kill(h);
                     } else {
                         p.vmm().shutdown(h, p.shutdownGrace());
                     }
+                } catch (RuntimeException e) {
+                    detail = "graceful stop failed (" + e.getMessage() + "), killed";
+                    p.vmm().kill(h);
                 }
-                if (handles.get().tap() != null) {
-                    p.network().release(spec, handles.get().tap());
-                }
-                dir.clearHandles();
             }
-            return "";
+            if (p.vmm().alive(h)) {
+                // keep handles.json: it is how the VMM is found again (and why a start is refused meanwhile)
+                throw new IllegalStateException("VMM pid " + h.pid() + " is still running after the stop");
+            }
+            if (handles.get().tap() != null) {
+                p.network().release(spec, handles.get().tap());
+            }
+            dir.clearHandles();
+            return detail;
         }, p.blocking());
     }
 

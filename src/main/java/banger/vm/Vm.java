@@ -1,5 +1,6 @@
 package banger.vm;
 
+import banger.persistence.JournalFailures;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ public final class Vm extends EventSourcedBehavior<VmCommand, VmEvent, VmState> 
 
     private Vm(String vmId, ActorContext<VmCommand> ctx, TimerScheduler<VmCommand> timers, VmRuntime runtime,
                ActorRef<VmFleet.Command> fleet, Duration livenessInterval, Clock clock) {
-        super(persistenceId(vmId));
+        super(persistenceId(vmId), JournalFailures.restartWithBackoff());
         this.ctx = ctx;
         this.timers = timers;
         this.runtime = runtime;

@@ -2,6 +2,7 @@ package banger.vm;
 
 import banger.image.Image;
 import banger.image.ImageRegistry;
+import banger.persistence.JournalFailures;
 import banger.persistence.JsonSerializable;
 import java.time.Clock;
 import java.time.Duration;
@@ -123,7 +124,7 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
     private VmFleet(ActorContext<Command> ctx, ActorRef<ImageRegistry.Command> images, VmRuntime runtime,
                     GuestAddresses addresses, VmNameListener names, VmDefaults defaults, Duration livenessInterval,
                     Duration askTimeout, Clock clock) {
-        super(PersistenceId.ofUniqueId("VmFleet"));
+        super(PersistenceId.ofUniqueId("VmFleet"), JournalFailures.restartWithBackoff());
         this.ctx = ctx;
         this.images = images;
         this.runtime = runtime;
