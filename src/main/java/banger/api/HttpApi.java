@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -345,17 +346,17 @@ public final class HttpApi extends AllDirectives {
     private Route console(String ref) {
         return parameterOptional("follow", follow -> {
             boolean following = flag("follow", follow);
-            return onSuccess(control.consoleLog(ref), file -> {
-                if (following) {
-                    return complete(HttpResponse.create().withEntity(
-                            HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, consoleTail.follow(file))));
-                }
-                if (!Files.isRegularFile(file)) {
-                    return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, new byte[0]));
-                }
-                return complete(HttpResponse.create().withEntity(
-                        HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, FileIO.fromPath(file))));
-            });
+            if (following) {
+                return onSuccess(control.consoleLog(ref), file -> complete(HttpResponse.create().withEntity(
+                        HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, consoleTail.follow(file)))));
+            }
+            CompletionStage<Optional<Path>> existing = control.consoleLog(ref).thenApplyAsync(
+                    file -> Files.isRegularFile(file) ? Optional.of(file) : Optional.<Path>empty(), blocking);
+            return onSuccess(existing, file -> file
+                    .map(f -> complete(HttpResponse.create().withEntity(
+                            HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, FileIO.fromPath(f)))))
+                    .orElseGet(() -> complete(HttpResponse.create()
+                            .withEntity(ContentTypes.TEXT_PLAIN_UTF8, new byte[0]))));
         });
     }
 

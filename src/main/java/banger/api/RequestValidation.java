@@ -2,6 +2,7 @@ package banger.api;
 
 import banger.vm.CreateVmRequest;
 import banger.vm.PatchVmRequest;
+import banger.vm.VmDefaults;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Map;
@@ -92,14 +93,14 @@ final class RequestValidation {
     }
 
     private void sizes(Integer vcpus, Integer memoryMib, Integer diskMib) {
-        range("vcpus", vcpus, maxVcpus);
-        range("memory_mib", memoryMib, maxMemoryMib);
-        range("disk_mib", diskMib, maxDiskMib);
+        range("vcpus", vcpus, 1, maxVcpus);
+        range("memory_mib", memoryMib, VmDefaults.MIN_MEMORY_MIB, maxMemoryMib);
+        range("disk_mib", diskMib, VmDefaults.MIN_DISK_MIB, maxDiskMib);
     }
 
-    private static void range(String field, Integer value, int max) {
-        if (value != null && (value < 1 || value > max)) {
-            throw ApiProblem.invalidField(field, "must be between 1 and " + max + ", got " + value);
+    private static void range(String field, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            throw ApiProblem.invalidField(field, "must be between " + min + " and " + max + ", got " + value);
         }
     }
 

@@ -6,6 +6,10 @@ import com.typesafe.config.Config;
 public record VmDefaults(String image, int vcpus, int memoryMib, int diskMib,
                          int maxVcpus, int maxMemoryMib, int maxDiskMib) {
 
+    /** Below these a guest cannot boot: the kernel and initramfs need memory, the root fs needs room. */
+    public static final int MIN_MEMORY_MIB = 64;
+    public static final int MIN_DISK_MIB = 16;
+
     public static VmDefaults fromConfig(Config banger) {
         return new VmDefaults(
                 banger.getString("defaults.image"),

@@ -265,6 +265,12 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
             c.replyTo().tell(StatusReply.error(e));
             return Effect().none();
         }
+        int imageMib = mibCeil(checked.image().rootfsBytes());
+        if (r.diskMib() != null && r.diskMib() < imageMib) {
+            c.replyTo().tell(StatusReply.error(invalid("disk_mib must be at least " + imageMib
+                    + ", the size of image " + checked.image().name())));
+            return Effect().none();
+        }
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Image image = checked.image();
         VmSpec spec = new VmSpec(id, r.name(), image.name(),
@@ -300,11 +306,12 @@ public final class VmFleet extends EventSourcedBehavior<VmFleet.Command, VmFleet
         if (r.vcpus() != null && (r.vcpus() < 1 || r.vcpus() > defaults.maxVcpus())) {
             throw invalid("vcpus must be between 1 and " + defaults.maxVcpus());
         }
-        if (r.memoryMib() != null && (r.memoryMib() < 64 || r.memoryMib() > defaults.maxMemoryMib())) {
-            throw invalid("memory_mib must be between 64 and " + defaults.maxMemoryMib());
+        if (r.memoryMib() != null
+                && (r.memoryMib() < VmDefaults.MIN_MEMORY_MIB || r.memoryMib() > defaults.maxMemoryMib())) {
+            throw invalid("memory_mib must be between " + VmDefaults.MIN_MEMORY_MIB + " and " + defaults.maxMemoryMib());
         }
-        if (r.diskMib() != null && (r.diskMib() < 16 || r.diskMib() > defaults.maxDiskMib())) {
-            throw invalid("disk_mib must be between 16 and " + defaults.maxDiskMib());
+        if (r.diskMib() != null && (r.diskMib() < VmDefaults.MIN_DISK_MIB || r.diskMib() > defaults.maxDiskMib())) {
+            throw invalid("disk_mib must be between " + VmDefaults.MIN_DISK_MIB + " and " + defaults.maxDiskMib());
         }
     }
 
