@@ -95,6 +95,9 @@ public final class VmEventMeter {
         } else if (event instanceof VmEvent.StartFailed) {
             startsInFlight.remove(vm);
             startFailures.increment();
+        } else if (!(event instanceof VmEvent.Reconfigured)) {
+            // a start that ended otherwise (stopped, cancelled, adopted, deleted) is no boot to time
+            startsInFlight.remove(vm);
         }
     }
 }
