@@ -245,7 +245,10 @@ class VmLifecycleTest {
         Thread.sleep(400);
         assertEquals(0, runtime.probes.get(), "a created VM has nothing to probe");
         running(vm);
-        Thread.sleep(400);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (runtime.probes.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertTrue(runtime.probes.get() >= 2, "a running VM is probed every liveness interval");
         TestProbe<StatusReply<VmView>> stop = testKit.createTestProbe();
         vm.tell(new VmCommand.Stop(stop.ref()));
