@@ -111,6 +111,7 @@ public final class TapPool {
                 .onMessage(TapPoolCommand.Lend.class, this::onLend)
                 .onMessage(TapPoolCommand.Return.class, this::onReturn)
                 .onMessage(TapPoolCommand.Adopt.class, this::onAdopt)
+                .onMessage(TapPoolCommand.ReleaseVm.class, this::onReleaseVm)
                 .onMessage(TapPoolCommand.RemoveOrphans.class, this::onRemoveOrphans)
                 .onMessage(TapPoolCommand.GetStatus.class, this::onGetStatus)
                 .onMessage(CreateFinished.class, this::onCreateFinished)
@@ -147,6 +148,14 @@ public final class TapPool {
         lent.remove(tap);
         resetting.add(tap);
         runBlocking(() -> reset(tap), (usable, failure) -> new ResetFinished(tap, failure == null && usable));
+        return Behaviors.same();
+    }
+
+    private Behavior<TapPoolCommand> onReleaseVm(TapPoolCommand.ReleaseVm release) {
+        creating.replaceAll((tap, lend) -> lend.filter(l -> !l.vmId().equals(release.vmId())));
+        List<String> held = lent.entrySet().stream().filter(e -> e.getValue().equals(release.vmId()))
+                .map(Map.Entry::getKey).toList();
+        held.forEach(tap -> onReturn(new TapPoolCommand.Return(tap)));
         return Behaviors.same();
     }
 

@@ -7,6 +7,7 @@ import java.util.Set;
 
 /** What the {@link TapPool} understands. The records nested in TapPool are its own replies to itself. */
 public sealed interface TapPoolCommand permits TapPoolCommand.Lend, TapPoolCommand.Return, TapPoolCommand.Adopt,
+        TapPoolCommand.ReleaseVm,
         TapPoolCommand.RemoveOrphans, TapPoolCommand.GetStatus, TapPool.CreateFinished, TapPool.ResetFinished,
         TapPool.DeleteFinished, TapPool.OrphansListed, TapPool.OrphansRemoved, TapPool.RetryRefill {
 
@@ -16,6 +17,13 @@ public sealed interface TapPoolCommand permits TapPoolCommand.Lend, TapPoolComma
 
     /** A VM no longer uses its TAP (stopped or deleted); the pool resets it and keeps or deletes it. */
     record Return(String tap) implements TapPoolCommand {
+    }
+
+    /**
+     * The VM gave up on its lend (the ask timed out): whatever was lent or is being created for it goes back to
+     * the pool.
+     */
+    record ReleaseVm(String vmId) implements TapPoolCommand {
     }
 
     /** After a daemon restart: a running VM already holds this TAP. */

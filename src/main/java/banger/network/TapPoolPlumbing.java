@@ -30,7 +30,12 @@ public final class TapPoolPlumbing implements NetworkPlumbing {
         }
         CompletionStage<String> tap = AskPattern.askWithStatus(pool,
                 ref -> new TapPoolCommand.Lend(spec.id(), ref), timeout, scheduler);
-        return tap.thenApply(t -> Optional.of(new NetworkAttachment(t, MacAddress.forVm(spec.id()))));
+        return tap.whenComplete((t, err) -> {
+            if (err != null) {
+                // a lend that timed out may still be served later: give that TAP back
+                pool.tell(new TapPoolCommand.ReleaseVm(spec.id()));
+            }
+        }).thenApply(t -> Optional.of(new NetworkAttachment(t, MacAddress.forVm(spec.id()))));
     }
 
     @Override
