@@ -1,5 +1,6 @@
 package banger.cli;
 
+import banger.vm.VmView;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +45,16 @@ abstract class ApiCommand implements Callable<Integer> {
             throw new IllegalStateException(e);
         }
         out().flush();
+    }
+
+    /** Prints a VM document the API answered: as JSON for scripts, else as a details block. */
+    void printVm(JsonNode vm, boolean json) {
+        if (json) {
+            printJson(vm);
+        } else {
+            VmPrinter.details(api().convert(vm, VmView.class), root().environment().clock().instant(),
+                    out());
+        }
     }
 
     /** Runs a slow request behind a progress line on stderr. */

@@ -1,12 +1,11 @@
 package banger.cli;
 
 import banger.vm.CreateVmRequest;
-import banger.vm.VmView;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.Map;
 
 /** `banger vm create NAME`: creates a VM and, unless told not to, boots it; waits until it is running. */
 @Command(name = "create", description = "Create a VM (and start it, unless --no-start).")
@@ -18,17 +17,8 @@ final class VmCreateCommand extends ApiCommand {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Image to boot (daemon default: tiny).")
     private String image;
 
-    @Option(names = "--vcpus", paramLabel = "N", description = "Virtual CPUs.")
-    private Integer vcpus;
-
-    @Option(names = "--memory", paramLabel = "MIB", description = "Memory in MiB.")
-    private Integer memoryMib;
-
-    @Option(names = "--disk", paramLabel = "MIB", description = "Disk size in MiB.")
-    private Integer diskMib;
-
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label; repeatable.")
-    private Map<String, String> labels;
+    @Mixin
+    private VmSizeOptions sizes;
 
     @Option(names = "--no-start", description = "Only create it; `banger vm start NAME` boots it later.")
     private boolean noStart;
@@ -38,14 +28,11 @@ final class VmCreateCommand extends ApiCommand {
 
     @Override
     public Integer call() {
-        CreateVmRequest request = new CreateVmRequest(name, image, vcpus, memoryMib, diskMib, !noStart, labels);
+        CreateVmRequest request = new CreateVmRequest(name, image, sizes.vcpus, sizes.memoryMib, sizes.diskMib, !noStart,
+                sizes.labels);
         var created = withProgress("creating " + name,
                 () -> api().send("POST", ApiPaths.VMS + "?wait=true", request, ApiClient.LIFECYCLE_TIMEOUT));
-        if (json) {
-            printJson(created);
-        } else {
-            VmPrinter.details(api().convert(created, VmView.class), root().environment().clock().instant(), out());
-        }
+        printVm(created, json);
         return 0;
     }
 }

@@ -1,6 +1,5 @@
 package banger.cli;
 
-import banger.vm.VmView;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,11 +18,7 @@ final class VmShowCommand extends ApiCommand {
     @Override
     public Integer call() {
         JsonNode vm = api().get(ApiPaths.vm(ref));
-        if (json) {
-            printJson(vm);
-        } else {
-            VmPrinter.details(api().convert(vm, VmView.class), root().environment().clock().instant(), out());
-        }
+        printVm(vm, json);
         return 0;
     }
 }
