@@ -59,6 +59,9 @@ public final class Guardian {
     public record TapPoolSettings(String bridge, int size) {
     }
 
+    /** Process start times in /proc are only second-accurate; the reconciler leaves younger VMMs alone. */
+    private static final Duration PROCESS_START_PRECISION = Duration.ofSeconds(10);
+
     private Guardian() {
     }
 
@@ -92,7 +95,7 @@ public final class Guardian {
             ActorRef<OperationRegistry.Command> operations = ctx.spawn(OperationRegistry.create(fleet,
                     p.operations(), Clock.systemUTC()), "operations");
             ctx.spawn(restarting(Reconciler.create(fleet, p.stateDir(), new ProcessTable(), blocking,
-                    p.reconcileInterval(), p.orphanMinAge(), p.askTimeout())), "reconciler");
+                    p.reconcileInterval(), p.orphanMinAge(), PROCESS_START_PRECISION, p.askTimeout())), "reconciler");
             Services services = new Services(fleet, images, taps, operations);
             return Behaviors.receive(Command.class)
                     .onMessage(GetServices.class, c -> {

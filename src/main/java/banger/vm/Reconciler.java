@@ -50,19 +50,20 @@ public final class Reconciler {
     }
 
     public static Behavior<Command> create(ActorRef<VmFleet.Command> fleet, Path stateDir, ProcessTable processes,
-                                           Executor blocking, Duration interval, Duration minAge, Duration askTimeout) {
+                                           Executor blocking, Duration interval, Duration minAge,
+                                           Duration processGrace, Duration askTimeout) {
         return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
             timers.startTimerWithFixedDelay(new Sweep(null), interval, interval);
-            return idle(ctx, fleet, stateDir, processes, blocking, minAge, askTimeout);
+            return idle(ctx, fleet, stateDir, processes, blocking, minAge, processGrace, askTimeout);
         }));
     }
 
     private static Behavior<Command> idle(ActorContext<Command> ctx, ActorRef<VmFleet.Command> fleet, Path stateDir,
                                           ProcessTable processes, Executor blocking, Duration minAge,
-                                          Duration askTimeout) {
+                                          Duration processGrace, Duration askTimeout) {
         return Behaviors.receive(Command.class)
                 .onMessage(Sweep.class, s -> {
-                    Instant asked = Instant.now();
+                    Instant asked = Instant.now().minus(processGrace);
                     ctx.ask(IDS, fleet, askTimeout, VmFleet.ListRegistered::new, (ids, err) -> err != null
                             ? new Swept(new Report(List.of(), List.of(), Instant.now()), s.replyTo())
                             : new Known(ids, asked, s.replyTo()));

@@ -47,10 +47,12 @@ class ReconcilerTest {
         Process stranger = new ProcessBuilder("sh", "-c", "sleep 300; true", "banger-ghost",
                 "/elsewhere/vms/ghost/qmp.sock").start();
         try {
+            // process start times are second-accurate: let the ghost be clearly older than the sweep
+            Thread.sleep(1500);
             TestProbe<VmFleet.Command> fleet = testKit.createTestProbe();
             ActorRef<Reconciler.Command> reconciler = testKit.spawn(Reconciler.create(fleet.ref(), state,
                     new ProcessTable(), Executors.newSingleThreadExecutor(), Duration.ofHours(1),
-                    Duration.ofMinutes(5), Duration.ofSeconds(3)));
+                    Duration.ofMinutes(5), Duration.ZERO, Duration.ofSeconds(3)));
             TestProbe<Reconciler.Report> reports = testKit.createTestProbe();
             reconciler.tell(new Reconciler.Sweep(reports.ref()));
             fleet.expectMessageClass(VmFleet.ListRegistered.class).replyTo().tell(java.util.Set.of("known"));
