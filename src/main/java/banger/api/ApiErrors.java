@@ -1,6 +1,7 @@
 package banger.api;
 
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,6 @@ import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -35,34 +35,57 @@ final class ApiErrors extends AllDirectives {
         this.mapper = mapper;
     }
 
-    HttpResponse response(int status, String code, String message, Map<String, Object> details) {
+    /** The error response for a domain reason; its status comes from {@link #statusOf}. */
+    HttpResponse response(Rejection.Reason reason, String message, Map<String, Object> details) {
+        return response(statusOf(reason), reason.code(), message, details);
+    }
+
+    HttpResponse response(Rejection.Reason reason, String message) {
+        return response(reason, message, Map.of());
+    }
+
+    HttpResponse response(ApiErrorCode code, String message) {
+        return response(code.status, code.code(), message, Map.of());
+    }
+
+    private HttpResponse response(int status, String code, String message, Map<String, Object> details) {
         return HttpResponse.create()
                 .withStatus(status)
                 .withEntity(ContentTypes.APPLICATION_JSON,
                         ApiJson.write(mapper, ErrorBody.of(code, message, details)));
     }
 
-    HttpResponse response(int status, String code, String message) {
-        return response(status, code, message, Map.of());
+    /** The one place a domain refusal becomes an HTTP status. */
+    static int statusOf(Rejection.Reason reason) {
+        return switch (reason) {
+            case INVALID_REQUEST -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case PAYLOAD_TOO_LARGE -> 413;
+            case UNKNOWN_IMAGE -> 422;
+            case TOO_MANY_REQUESTS -> 429;
+            case OPERATION_FAILED -> 500;
+            case UNAVAILABLE -> 503;
+        };
     }
 
     /** The response for a failed request; unexpected exceptions are logged here and never shown to the client. */
     HttpResponse response(Throwable failure) {
         Throwable t = unwrap(failure);
         if (t instanceof ApiProblem p) {
-            return response(p.status, p.code, p.getMessage(), p.details);
+            return response(p.reason, p.getMessage(), p.details);
         }
-        if (t instanceof RequestRejected r) {
-            return response(r.reason().status, r.reason().code, r.getMessage());
+        if (t instanceof Rejected r) {
+            return response(r.reason(), r.getMessage(), r.rejection().details());
         }
         if (t instanceof EntityStreamSizeException e) {
             return tooLarge(e);
         }
         if (t instanceof AskTimeoutException || t instanceof TimeoutException) {
-            return response(503, "unavailable", "the daemon did not answer in time; try again");
+            return response(Rejection.Reason.UNAVAILABLE, "the daemon did not answer in time; try again");
         }
         log.error("request failed unexpectedly", t);
-        return response(500, "internal", "internal error; see the daemon log");
+        return response(ApiErrorCode.INTERNAL, "internal error; see the daemon log");
     }
 
     ExceptionHandler exceptionHandler() {
@@ -74,7 +97,7 @@ final class ApiErrors extends AllDirectives {
                 .handleAll(MethodRejection.class, rejections -> {
                     List<HttpMethod> allowed = rejections.stream().map(MethodRejection::supported).distinct().toList();
                     return extractRequest(request -> complete(
-                            response(405, "method_not_allowed", request.method().name() + " is not allowed on "
+                            response(ApiErrorCode.METHOD_NOT_ALLOWED, request.method().name() + " is not allowed on "
                                     + request.getUri().path() + "; allowed: "
                                     + String.join(", ", allowed.stream().map(HttpMethod::name).toList()))
                                     .addHeader(Allow.create(allowed.toArray(HttpMethod[]::new)))));
@@ -82,8 +105,8 @@ final class ApiErrors extends AllDirectives {
                 .handle(MalformedRequestContentRejection.class, r -> complete(
                         r.getCause() instanceof EntityStreamSizeException e
                                 ? tooLarge(e)
-                                : response(400, "invalid_request", "malformed request body: " + r.message())))
-                .handleNotFound(extractRequest(request -> complete(response(404, "not_found",
+                                : response(Rejection.Reason.INVALID_REQUEST, "malformed request body: " + r.message())))
+                .handleNotFound(extractRequest(request -> complete(response(Rejection.Reason.NOT_FOUND,
                         "no route for " + request.method().name() + " " + request.getUri().path()))))
                 .build()
                 .withFallback(RejectionHandler.defaultHandler().mapRejectionResponse(this::asJsonError));
@@ -102,24 +125,24 @@ final class ApiErrors extends AllDirectives {
                 ? strict.getData().utf8String()
                 : response.status().reason();
         int status = response.status().intValue();
-        HttpResponse json = response(status, codeFor(status), message);
+        HttpResponse json = response(status, codeFor(status), message, Map.of());
         return json.withHeaders(response.getHeaders());
     }
 
+    /** pekko-http's statuses mapped onto our closed set of codes: any other 4xx is a bad request. */
     private static String codeFor(int status) {
         return switch (status) {
-            case 400 -> "invalid_request";
-            case 401 -> "unauthorized";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 409 -> "conflict";
-            case 413 -> "payload_too_large";
-            case 415 -> "unsupported_media_type";
-            case 429 -> "too_many_requests";
-            case 503 -> "unavailable";
-            default -> status >= 500 ? "internal" : StatusCodes.get(status).reason().toLowerCase()
-                    .replaceAll("[^a-z]+", "_");
+            case 401 -> ApiErrorCode.UNAUTHORIZED.code();
+            case 403 -> ApiErrorCode.FORBIDDEN.code();
+            case 404 -> Rejection.Reason.NOT_FOUND.code();
+            case 405 -> ApiErrorCode.METHOD_NOT_ALLOWED.code();
+            case 406 -> ApiErrorCode.NOT_ACCEPTABLE.code();
+            case 409 -> Rejection.Reason.CONFLICT.code();
+            case 413 -> Rejection.Reason.PAYLOAD_TOO_LARGE.code();
+            case 415 -> ApiErrorCode.UNSUPPORTED_MEDIA_TYPE.code();
+            case 429 -> Rejection.Reason.TOO_MANY_REQUESTS.code();
+            case 503 -> Rejection.Reason.UNAVAILABLE.code();
+            default -> status >= 500 ? ApiErrorCode.INTERNAL.code() : Rejection.Reason.INVALID_REQUEST.code();
         };
     }
 

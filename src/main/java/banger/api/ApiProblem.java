@@ -1,31 +1,33 @@
 package banger.api;
 
+import banger.core.Rejection;
 import java.util.Map;
 
-/** A failure the API itself detects (bad body, missing token, ...), rendered as the JSON error shape. */
+/**
+ * A refusal the API itself detects (bad body, bad query parameter, ...), rendered as the JSON error shape. It
+ * carries a domain reason, so its code is one of {@link ApiErrorCode#all()}.
+ */
 final class ApiProblem extends RuntimeException {
 
-    final int status;
-    final String code;
+    final Rejection.Reason reason;
     final Map<String, Object> details;
 
-    ApiProblem(int status, String code, String message, Map<String, Object> details) {
+    ApiProblem(Rejection.Reason reason, String message, Map<String, Object> details) {
         super(message, null, false, false);
-        this.status = status;
-        this.code = code;
+        this.reason = reason;
         this.details = details;
     }
 
     static ApiProblem invalid(String message) {
-        return new ApiProblem(400, "invalid_request", message, Map.of());
+        return new ApiProblem(Rejection.Reason.INVALID_REQUEST, message, Map.of());
     }
 
     static ApiProblem tooLarge(long limitBytes) {
-        return new ApiProblem(413, "payload_too_large", "request body larger than " + limitBytes + " bytes",
+        return new ApiProblem(Rejection.Reason.PAYLOAD_TOO_LARGE, "request body larger than " + limitBytes + " bytes",
                 Map.of("limit_bytes", limitBytes));
     }
 
     static ApiProblem invalidField(String field, String message) {
-        return new ApiProblem(400, "invalid_request", field + ": " + message, Map.of("field", field));
+        return new ApiProblem(Rejection.Reason.INVALID_REQUEST, field + ": " + message, Map.of("field", field));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,6 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
@@ -21,8 +24,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * {@code tail -f} of a console log as a stream: everything in the file, then what is appended, polling at an
- * interval, until the consumer (the HTTP client) goes away. The file may not exist yet, and a file that shrinks
- * (rotated) is read again from the start. Reads run on the blocking dispatcher.
+ * interval, until the consumer (the HTTP client) goes away or the VM is deleted. The file may not exist yet,
+ * and a file that shrinks (rotated) is read again from the start. Reads run on the blocking dispatcher.
+ * {@link #following()} counts the streams running now, for the API's cap on followers.
  */
 final class ConsoleFollower {
 
@@ -31,6 +35,7 @@ final class ConsoleFollower {
     private final ActorSystem<?> system;
     private final Executor blocking;
     private final Duration pollInterval;
+    private final AtomicInteger following = new AtomicInteger();
 
     ConsoleFollower(ActorSystem<?> system, Executor blocking, Duration pollInterval) {
         this.system = system;
@@ -38,19 +43,37 @@ final class ConsoleFollower {
         this.pollInterval = pollInterval;
     }
 
-    Source<ByteString, NotUsed> follow(Path file) {
-        return Source.unfoldAsync(0L, position -> readOrWait(file, position))
-                .filter(bytes -> !bytes.isEmpty());
+    /**
+     * @param vmExists asked when there is nothing new and the VM's directory is gone (a delete removes it):
+     *                 false ends the stream
+     */
+    Source<ByteString, NotUsed> follow(Path file, Supplier<CompletionStage<Boolean>> vmExists) {
+        return Source.unfoldAsync(0L, position -> readOrWait(file, position, vmExists))
+                .filter(bytes -> !bytes.isEmpty())
+                .watchTermination((notUsed, done) -> {
+                    following.incrementAndGet();
+                    done.whenComplete((d, failure) -> following.decrementAndGet());
+                    return notUsed;
+                });
     }
 
-    private CompletionStage<Optional<Pair<Long, ByteString>>> readOrWait(Path file, long position) {
+    int following() {
+        return following.get();
+    }
+
+    private CompletionStage<Optional<Pair<Long, ByteString>>> readOrWait(Path file, long position,
+                                                                         Supplier<CompletionStage<Boolean>> vmExists) {
         return CompletableFuture.supplyAsync(() -> read(file, position), blocking).thenCompose(read -> {
             Optional<Pair<Long, ByteString>> next = Optional.of(read);
             if (!read.second().isEmpty()) {
                 return CompletableFuture.completedFuture(next);
             }
-            return Patterns.after(pollInterval, system.classicSystem().scheduler(), system.executionContext(),
-                    () -> CompletableFuture.completedFuture(next));
+            CompletionStage<Boolean> exists = Files.isDirectory(file.getParent())
+                    ? CompletableFuture.completedFuture(true) : vmExists.get();
+            return exists.thenCompose(stillThere -> stillThere
+                    ? Patterns.after(pollInterval, system.classicSystem().scheduler(), system.executionContext(),
+                            () -> CompletableFuture.completedFuture(next))
+                    : CompletableFuture.completedFuture(Optional.<Pair<Long, ByteString>>empty()));
         });
     }
 

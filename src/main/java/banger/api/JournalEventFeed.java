@@ -1,6 +1,7 @@
 package banger.api;
 
-import banger.vm.HistoryEntry;
+import banger.vm.VmHistory;
+import banger.wire.HistoryEntry;
 import banger.vm.Vm;
 import banger.vm.VmEvent;
 import java.util.Optional;
@@ -112,7 +113,7 @@ public final class JournalEventFeed implements EventFeed {
     private FeedEvent toFeedEvent(EventEnvelope env) {
         String persistenceId = env.persistenceId();
         String vmId = persistenceId.substring(persistenceId.indexOf('|') + 1);
-        HistoryEntry h = HistoryEntry.of(env.sequenceNr(), env.event());
+        HistoryEntry h = VmHistory.entryOf(env.sequenceNr(), env.event());
         String name = env.event() instanceof VmEvent.Created c ? c.spec().name() : nameOfVm.apply(vmId);
         return new FeedEvent(((Sequence) env.offset()).value(), vmId, name, h.type(), h.at(), h.data());
     }

@@ -1,5 +1,6 @@
 package banger.api;
 
+import banger.core.Rejection;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,8 @@ final class JsonBodies {
             value = mapper.readValue(body.toArray(), type);
         } catch (UnrecognizedPropertyException e) {
             String field = path(e);
-            throw new ApiProblem(400, "invalid_request", "unknown field \"" + field + "\"", Map.of("field", field));
+            throw new ApiProblem(Rejection.Reason.INVALID_REQUEST, "unknown field \"" + field + "\"",
+                    Map.of("field", field));
         } catch (MismatchedInputException e) {
             String field = path(e);
             if (field.isEmpty()) {

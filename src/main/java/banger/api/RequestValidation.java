@@ -1,14 +1,15 @@
 package banger.api;
 
-import banger.vm.CreateVmRequest;
-import banger.vm.PatchVmRequest;
+import banger.wire.CreateVmRequest;
+import banger.wire.PatchVmRequest;
+import banger.vm.LabelLimits;
 import banger.vm.VmDefaults;
-import com.typesafe.config.Config;
+import banger.vm.VmExpiry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Checks request bodies at the edge, against {@code banger.limits.*}, before anything reaches the daemon. */
+/** Checks request bodies at the edge, against the configured limits, before anything reaches the daemon. */
 final class RequestValidation {
 
     static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
@@ -22,23 +23,26 @@ final class RequestValidation {
     private final int maxDiskMib;
     private final Duration maxExecTimeout;
 
-    RequestValidation(Config config) {
-        this.maxVcpus = config.getInt("banger.limits.max-vcpus");
-        this.maxMemoryMib = config.getInt("banger.limits.max-memory-mib");
-        this.maxDiskMib = config.getInt("banger.limits.max-disk-mib");
-        this.maxExecTimeout = config.getDuration("banger.api.exec-max-timeout");
+    RequestValidation(ApiSettings settings) {
+        this.maxVcpus = settings.maxVcpus();
+        this.maxMemoryMib = settings.maxMemoryMib();
+        this.maxDiskMib = settings.maxDiskMib();
+        this.maxExecTimeout = settings.execMaxTimeout();
     }
 
+    /** A create without a name gets a generated one after these checks. */
     void create(CreateVmRequest r) {
-        if (r.name() == null) {
-            throw ApiProblem.invalidField("name", "required");
+        if (r.name() != null) {
+            dnsLabel("name", r.name());
         }
-        dnsLabel("name", r.name());
         if (r.image() != null && !IMAGE_NAME.matcher(r.image()).matches()) {
             throw ApiProblem.invalidField("image", "not a valid image name");
         }
         sizes(r.vcpus(), r.memoryMib(), r.diskMib());
         labels(r.labels());
+        if (r.labels() != null) {
+            LabelLimits.check(r.labels());
+        }
     }
 
     /** An Idempotency-Key header: 1 to 255 visible ASCII characters. */
@@ -50,11 +54,19 @@ final class RequestValidation {
     }
 
     void patch(PatchVmRequest r) {
-        if (r.vcpus() == null && r.memoryMib() == null && r.diskMib() == null && r.labels() == null) {
-            throw ApiProblem.invalid("nothing to change: give vcpus, memory_mib, disk_mib or labels");
+        if (r.vcpus() == null && r.memoryMib() == null && r.diskMib() == null && r.labels() == null
+                && r.egress() == null && !VmExpiry.mentionedIn(r)) {
+            throw ApiProblem.invalid("nothing to change: give vcpus, memory_mib, disk_mib, labels, egress, ttl_s, "
+                    + "idle_timeout_s or on_expiry");
         }
         sizes(r.vcpus(), r.memoryMib(), r.diskMib());
         labels(r.labels());
+        try {
+            // checked before anything changes, so a PATCH never applies half of itself for a bad expiry rule
+            VmExpiry.NONE.patched(r);
+        } catch (banger.core.Rejected bad) {
+            throw ApiProblem.invalidField(String.valueOf(bad.rejection().details().get("field")), bad.getMessage());
+        }
     }
 
     void exec(ExecRequest r) {

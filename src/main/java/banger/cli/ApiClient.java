@@ -30,6 +30,8 @@ final class ApiClient {
     static final Duration LIFECYCLE_TIMEOUT = Duration.ofMinutes(5);
     /** Building an image (debootstrap) takes minutes. */
     static final Duration BOOTSTRAP_TIMEOUT = Duration.ofMinutes(60);
+    /** A workspace import or a file copy streams for as long as it takes, up to the daemon's own limit. */
+    static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final URI base;
@@ -99,6 +101,47 @@ final class ApiClient {
             }
         }
         return response.body();
+    }
+
+    /** PUTs a streamed body (read from {@code body} as it is sent) and returns the JSON answer. */
+    JsonNode upload(String path, String contentType, java.util.function.Supplier<InputStream> body, Duration timeout) {
+        HttpRequest request = request(path, timeout).header("Accept", "application/json")
+                .header("Content-Type", contentType).PUT(HttpRequest.BodyPublishers.ofInputStream(body)).build();
+        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray(), timeout);
+        failUnlessOk(response.statusCode(), response.body());
+        try {
+            return json.readTree(response.body());
+        } catch (IOException e) {
+            throw new CliError("the daemon answered PUT " + path + " with something that is not JSON");
+        }
+    }
+
+    /** GETs a streamed body for the caller to read and close; empty when the answer is 204 No Content. */
+    Optional<InputStream> download(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).GET();
+        authorize(request);
+        HttpResponse<InputStream> response = exchange(request.build(), HttpResponse.BodyHandlers.ofInputStream(),
+                null);
+        if (response.statusCode() == 204) {
+            closeQuietly(response.body());
+            return Optional.empty();
+        }
+        if (response.statusCode() >= 300) {
+            try (InputStream body = response.body()) {
+                failUnlessOk(response.statusCode(), body.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Optional.of(response.body());
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing to read anyway
+        }
     }
 
     <T> T convert(JsonNode node, Class<T> type) {
@@ -171,7 +214,8 @@ final class ApiClient {
         return false;
     }
 
-    private void failUnlessOk(int status, byte[] body) {
+    /** Throws the API error a non-2xx answer carries. */
+    void failUnlessOk(int status, byte[] body) {
         if (status < 300) {
             return;
         }

@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.vm.VmView;
+import banger.wire.VmView;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Model.CommandSpec;

@@ -6,6 +6,7 @@ final class ApiPaths {
     static final String VMS = "/v1/vms";
     static final String IMAGES = "/v1/images";
     static final String IMAGE_BOOTSTRAP = "/v1/images/bootstrap";
+    static final String IMAGE_PULL = "/v1/images/pull";
     static final String EVENTS = "/v1/events";
     static final String DOCTOR = "/v1/doctor";
     static final String OPERATIONS = "/v1/operations";
@@ -16,6 +17,10 @@ final class ApiPaths {
     /** {@code ref} is a VM name or id. */
     static String vm(String ref) {
         return VMS + "/" + ApiClient.segment(ref);
+    }
+
+    static String image(String name) {
+        return IMAGES + "/" + ApiClient.segment(name);
     }
 
     static String operation(String id) {

@@ -18,7 +18,8 @@ import java.util.Optional;
 @Command(name = "banger",
         description = "Creates, runs and watches micro-VMs through the banger daemon.",
         subcommands = {DaemonCommand.class, VmCommand.class, ImageCommand.class, EventsCommand.class,
-                DoctorCommand.class, OpCommand.class},
+                DoctorCommand.class, OpCommand.class, ConsoleCommand.class,
+                WorkspaceCommand.class, SessionCommands.class},
         synopsisSubcommandLabel = "COMMAND",
         usageHelpAutoWidth = true)
 public final class BangerCli implements Runnable {
@@ -47,10 +48,6 @@ public final class BangerCli implements Runnable {
 
     public BangerCli(CliEnvironment environment) {
         this.environment = environment;
-    }
-
-    public static void main(String[] args) {
-        System.exit(commandLine(CliEnvironment.system()).execute(args));
     }
 
     /** The command tree with banger's error reporting: API errors exit 1, usage errors 2. */

@@ -1,7 +1,6 @@
 package banger.cli;
 
-import banger.daemon.Daemon;
-import banger.daemon.DaemonOptions;
+import banger.wire.DaemonOptions;
 
 import java.io.InputStream;
 import java.time.Clock;
@@ -20,8 +19,9 @@ import java.util.function.Consumer;
 public record CliEnvironment(Map<String, String> env, InputStream stdin, InteractiveProcess terminal,
                              Consumer<DaemonOptions> daemon, Clock clock) {
 
-    public static CliEnvironment system() {
-        return new CliEnvironment(System.getenv(), System.in, InteractiveProcess.INHERIT_IO,
-                Daemon::runUntilStopped, Clock.systemUTC());
+    /** This process's environment; {@code daemon} is handed in by the launcher, the CLI knows no server code. */
+    public static CliEnvironment system(Consumer<DaemonOptions> daemon) {
+        return new CliEnvironment(System.getenv(), System.in, InteractiveProcess.INHERIT_IO, daemon,
+                Clock.systemUTC());
     }
 }

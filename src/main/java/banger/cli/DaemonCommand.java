@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.daemon.DaemonOptions;
+import banger.wire.DaemonOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

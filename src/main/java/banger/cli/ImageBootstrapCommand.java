@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.image.ImageView;
+import banger.wire.ImageView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,8 +25,8 @@ final class ImageBootstrapCommand extends ApiCommand {
     public Integer call() {
         String imageName = name != null ? name : preset;
         var image = withProgress("bootstrapping image " + imageName + " from preset " + preset,
-                () -> api().send("POST", ApiPaths.IMAGE_BOOTSTRAP, new BootstrapRequest(preset, imageName),
-                        ApiClient.BOOTSTRAP_TIMEOUT));
+                () -> new ImageOperationWait(api(), err()).run(ApiPaths.IMAGE_BOOTSTRAP,
+                        new BootstrapRequest(preset, imageName)));
         if (json) {
             printJson(image);
             return 0;

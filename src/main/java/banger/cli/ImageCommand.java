@@ -7,9 +7,10 @@ import picocli.CommandLine.Spec;
 
 /** `banger image ...`: the image commands. */
 @Command(name = "image",
-        description = "List and build VM images.",
+        description = "List, build, pull, register and remove VM images.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {ImageListCommand.class, ImageBootstrapCommand.class})
+        subcommands = {ImageListCommand.class, ImageBootstrapCommand.class, ImagePullCommand.class,
+                ImageRegisterCommand.class, ImageRemoveCommand.class, ImagePromoteCommand.class})
 final class ImageCommand implements Runnable {
 
     @Spec

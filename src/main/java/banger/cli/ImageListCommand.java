@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.image.ImageView;
+import banger.wire.ImageView;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,11 +19,11 @@ final class ImageListCommand extends ApiCommand {
             printJson(answer);
             return 0;
         }
-        TextTable table = new TextTable("NAME", "OS", "ROOTFS", "KERNEL", "AGE");
+        TextTable table = new TextTable("NAME", "OS", "ROOTFS", "SOURCE", "AGE");
         for (JsonNode node : answer.path("images")) {
             ImageView image = api().convert(node, ImageView.class);
             table.row(image.name(), image.os(), Formats.bytes(image.rootfsBytes()),
-                    image.kernel(),
+                    Formats.orDash(image.source()),
                     Formats.age(image.createdAt(), root().environment().clock().instant()));
         }
         table.print(out());

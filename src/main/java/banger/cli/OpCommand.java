@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 
 /** `banger op ...`: the daemon's long-running operations (VM creations). */
 @Command(name = "op",
-        description = "List, show and cancel operations (VM creations in flight or recently finished).",
+        description = "List, show and cancel operations (VM creates, starts, stops, restarts and deletes).",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {OpCommands.List.class, OpCommands.Show.class, OpCommands.Cancel.class})
 final class OpCommand implements Runnable {

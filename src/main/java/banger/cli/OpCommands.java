@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.operation.OperationView;
+import banger.wire.OperationView;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -60,7 +60,8 @@ final class OpCommands {
         }
     }
 
-    @Command(name = "cancel", description = "Cancel a VM creation in flight: its boot is stopped and the VM deleted.")
+    @Command(name = "cancel", description = "Cancel an operation in flight: a creation's VM is deleted; a start's, "
+            + "stop's or restart's VM is left stopped.")
     static final class Cancel extends ApiCommand {
 
         @Parameters(index = "0", paramLabel = "ID", description = "Operation id.")

@@ -32,7 +32,7 @@ final class Progress {
         end("failed");
     }
 
-    private void end(String outcome) {
+    void end(String outcome) {
         Duration elapsed = Duration.between(started, clock.instant());
         err.println(outcome + " (" + Formats.duration(elapsed) + ")");
         err.flush();

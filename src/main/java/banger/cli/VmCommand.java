@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
         subcommands = {VmCreateCommand.class, VmLifecycleCommands.Start.class, VmLifecycleCommands.Stop.class,
                 VmLifecycleCommands.Restart.class, VmLifecycleCommands.Kill.class, VmLifecycleCommands.Remove.class,
                 VmSetCommand.class, VmListCommand.class, VmShowCommand.class, VmLogsCommand.class,
-                VmHistoryCommand.class, VmExecCommand.class, VmSshCommand.class})
+                VmHistoryCommand.class, VmExecCommand.class, VmSshCommand.class, VmCopyCommand.class,
+                VmPortsCommand.class, VmRunCommand.class, VmForwardCommand.class, VmPauseCommands.Pause.class,
+                VmPauseCommands.Resume.class, VmSuspendCommand.class})
 final class VmCommand implements Runnable {
 
     @Spec

@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.vm.CreateVmRequest;
+import banger.wire.CreateVmRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,6 +20,9 @@ final class VmCreateCommand extends ApiCommand {
     @Mixin
     private VmSizeOptions sizes;
 
+    @Mixin
+    private VmExpiryOptions expiry;
+
     @Option(names = "--no-start", description = "Only create it; `banger vm start NAME` boots it later.")
     private boolean noStart;
 
@@ -29,7 +32,7 @@ final class VmCreateCommand extends ApiCommand {
     @Override
     public Integer call() {
         CreateVmRequest request = new CreateVmRequest(name, image, sizes.vcpus, sizes.memoryMib, sizes.diskMib, !noStart,
-                sizes.labels);
+                sizes.labels, null, expiry.ttlS, expiry.idleTimeoutS, expiry.onExpiry);
         var created = withProgress("creating " + name,
                 () -> api().send("POST", ApiPaths.VMS + "?wait=true", request, ApiClient.LIFECYCLE_TIMEOUT));
         printVm(created, json);

@@ -31,7 +31,7 @@ final class VmExecCommand extends ApiCommand {
     record ExecRequest(List<String> argv, String stdin, Integer timeoutS) {
     }
 
-    record ExecResult(String stdout, String stderr, int exitCode) {
+    record ExecResult(String stdout, String stderr, int exitCode, boolean truncated) {
     }
 
     @Override
@@ -50,6 +50,11 @@ final class VmExecCommand extends ApiCommand {
         }
         if (result.stderr() != null) {
             err().print(result.stderr());
+            err().flush();
+        }
+        if (result.truncated()) {
+            err().println("banger: output truncated at the daemon's limit (banger.exec.max-output-bytes);"
+                    + " the command was ended there");
             err().flush();
         }
         return result.exitCode();

@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.vm.HistoryEntry;
+import banger.wire.HistoryEntry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.vm.PatchVmRequest;
+import banger.wire.PatchVmRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,16 +17,20 @@ final class VmSetCommand extends ApiCommand {
     @Mixin
     private VmSizeOptions sizes;
 
+    @Mixin
+    private VmExpiryOptions expiry;
+
     @Option(names = "--json", description = "Print the VM as JSON.")
     private boolean json;
 
     @Override
     public Integer call() {
-        if (sizes.none()) {
+        if (sizes.none() && expiry.none()) {
             throw new ParameterException(spec.commandLine(),
-                    "nothing to change: give --vcpus, --memory, --disk or --label");
+                    "nothing to change: give --vcpus, --memory, --disk, --label, --ttl, --idle-timeout or --on-expiry");
         }
-        PatchVmRequest patch = new PatchVmRequest(sizes.vcpus, sizes.memoryMib, sizes.diskMib, sizes.labels);
+        PatchVmRequest patch = new PatchVmRequest(sizes.vcpus, sizes.memoryMib, sizes.diskMib, sizes.labels, null,
+                expiry.ttlS, expiry.idleTimeoutS, expiry.onExpiry);
         var changed = api().send("PATCH", ApiPaths.vm(ref), patch, ApiClient.READ_TIMEOUT);
         printVm(changed, json);
         return 0;

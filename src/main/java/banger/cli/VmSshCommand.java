@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.vm.VmView;
+import banger.wire.VmView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** `banger vm ssh NAME [-- CMD...]`: the system ssh client, logged in as root with the daemon's key. */
+/**
+ * `banger vm ssh NAME [-- CMD...]`: the system ssh client, logged in as root with the daemon's key; the session
+ * counts as activity on the VM for its idle timeout.
+ */
 @Command(name = "ssh",
         description = {"Open an SSH session to a VM (or run CMD there) with the daemon's key.",
                 "The key is <state-dir>/ssh/id_ed25519, so this usually needs root."})
@@ -38,7 +41,7 @@ final class VmSshCommand extends ApiCommand {
         argv.addAll(command);
         out().flush();
         err().flush();
-        try {
+        try (SshKeepAlive keepAlive = SshKeepAlive.start(api(), vm.id(), vm.idleTimeoutS())) {
             return root().environment().terminal().run(argv);
         } catch (IOException e) {
             throw new CliError("cannot run ssh (is openssh-client installed?): " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package banger.daemon;
 
+import banger.wire.DaemonOptions;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;

@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
  * @param gateway       the bridge's address
  * @param dns           the resolver the guest uses (banger's DNS server on the gateway)
  * @param authorizedKey one OpenSSH public key line for root
+ * @param hostKey       the guest's own SSH host key, which the daemon pins; null leaves the guest to make one
  */
-public record GuestConfig(String hostname, String addressCidr, String gateway, String dns, String authorizedKey) {
+public record GuestConfig(String hostname, String addressCidr, String gateway, String dns, String authorizedKey,
+                          GuestHostKeys.HostKey hostKey) {
 
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern PUBLIC_KEY = Pattern.compile("(ssh|ecdsa|sk)-[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\\r\\n]*)?");
@@ -37,6 +39,10 @@ public record GuestConfig(String hostname, String addressCidr, String gateway, S
         if (authorizedKey == null || !PUBLIC_KEY.matcher(authorizedKey).matches()) {
             throw new IllegalArgumentException("authorized key is not a single OpenSSH public key line");
         }
+    }
+
+    public GuestConfig(String hostname, String addressCidr, String gateway, String dns, String authorizedKey) {
+        this(hostname, addressCidr, gateway, dns, authorizedKey, null);
     }
 
     public String address() {

@@ -28,10 +28,15 @@ public final class GuestConfigWriter {
     public static final String OS_TINY = "tiny";
     public static final String OS_DEBIAN = "debian";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Map<String, Integer> OWNED_DIRS = Map.of("/root/.ssh", 0700, "/etc/banger", 0755);
+    private static final Map<String, Integer> OWNED_DIRS = Map.of("/root/.ssh", 0700, "/etc/banger", 0755,
+            "/etc/dropbear", 0755);
 
     /** A file to place in the guest, owned by root. */
-    private record GuestFile(String path, String content, int mode) {
+    private record GuestFile(String path, byte[] content, int mode) {
+
+        GuestFile(String path, String content, int mode) {
+            this(path, content.getBytes(StandardCharsets.UTF_8), mode);
+        }
     }
 
     private final HostCommands hosts;
@@ -85,8 +90,14 @@ public final class GuestConfigWriter {
             files.add(new GuestFile("/etc/hosts",
                     "127.0.0.1\tlocalhost\n" + c.address() + "\t" + c.hostname() + "\n"
                             + "::1\tlocalhost ip6-localhost ip6-loopback\n", 0644));
+            if (c.hostKey() != null) {
+                files.add(new GuestFile("/etc/ssh/ssh_host_ed25519_key", c.hostKey().openSshPrivate(), 0600));
+                files.add(new GuestFile("/etc/ssh/ssh_host_ed25519_key.pub", c.hostKey().publicKeyLine() + "\n", 0644));
+            }
         } else if (!OS_TINY.equals(os)) {
             throw new IllegalArgumentException("unknown guest os '" + os + "': expected " + OS_TINY + " or " + OS_DEBIAN);
+        } else if (c.hostKey() != null) {
+            files.add(new GuestFile("/etc/dropbear/dropbear_ed25519_host_key", c.hostKey().dropbearPrivate(), 0600));
         }
         return files;
     }
@@ -108,7 +119,7 @@ public final class GuestConfigWriter {
         int n = 0;
         for (GuestFile file : files) {
             Path local = work.resolve("file" + n++);
-            Files.writeString(local, file.content(), StandardCharsets.UTF_8);
+            Files.write(local, file.content());
             script.append("rm ").append(file.path()).append('\n');
             script.append("write ").append(local).append(' ').append(file.path()).append('\n');
             script.append(String.format("sif %s mode 0%o\n", file.path(), 0100000 | file.mode()));

@@ -1,6 +1,7 @@
 package banger.guest;
 
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -11,6 +12,9 @@ import java.util.stream.Collectors;
 public final class ShellQuote {
 
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+    /** Words a shell reads as syntax, not as a command, when they come first (POSIX, bash, zsh, ksh). */
+    private static final Set<String> RESERVED = Set.of("!", "{", "}", "[[", "]]", "case", "coproc", "do", "done",
+            "elif", "else", "esac", "fi", "for", "function", "if", "in", "select", "then", "time", "until", "while");
 
     private ShellQuote() {
     }
@@ -26,11 +30,22 @@ public final class ShellQuote {
         return "'" + arg.replace("'", "'\\''") + "'";
     }
 
-    /** An argv as one command line; the shell splits it back into the same arguments. */
+    /**
+     * The command word: quoted also when plain text would not run it as a command, i.e. a reserved word
+     * ({@code time}, {@code if}) or an assignment ({@code A=b}); quoted, the shell looks the name up instead.
+     */
+    public static String quoteCommand(String arg) {
+        if (arg.indexOf('=') >= 0 || RESERVED.contains(arg)) {
+            return "'" + arg.replace("'", "'\\''") + "'";
+        }
+        return quote(arg);
+    }
+
+    /** An argv as one command line; the shell splits it back into the same arguments and runs argv[0]. */
     public static String join(List<String> argv) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv is empty");
         }
-        return argv.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
+        return quoteCommand(argv.get(0)) + argv.stream().skip(1).map(a -> " " + quote(a)).collect(Collectors.joining());
     }
 }

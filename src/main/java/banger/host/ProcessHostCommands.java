@@ -27,18 +27,16 @@ public final class ProcessHostCommands implements HostCommands {
         return t;
     });
 
+    private static final Duration TEXT_BUSY_PATIENCE = Duration.ofSeconds(5);
+    private static final Duration TEXT_BUSY_RETRY = Duration.ofMillis(50);
+
     @Override
     public CommandResult run(List<String> argv, Duration timeout, byte[] stdin) {
         ProcessBuilder pb = new ProcessBuilder(argv);
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new HostCommandException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
-        }
+        Process p = start(pb, argv);
         CompletableFuture<byte[]> out = drain(p.getInputStream());
         CompletableFuture<byte[]> err = drain(p.getErrorStream());
         try {
@@ -60,6 +58,31 @@ public final class ProcessHostCommands implements HostCommands {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new HostCommandException("interrupted while running " + argv.get(0), e);
+        }
+    }
+
+    /**
+     * Starts the program, retrying briefly while it is "Text file busy" (ETXTBSY): a program this daemon has just
+     * written (busybox in an image build) stays busy while any process forked meanwhile by another thread still
+     * holds the writer's descriptor until its own exec closes it (JDK-8068370).
+     */
+    private static Process start(ProcessBuilder pb, List<String> argv) {
+        long deadline = System.nanoTime() + TEXT_BUSY_PATIENCE.toNanos();
+        while (true) {
+            try {
+                return pb.start();
+            } catch (IOException e) {
+                boolean busy = String.valueOf(e.getMessage()).contains("error=26,");
+                if (!busy || System.nanoTime() > deadline) {
+                    throw new HostCommandException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(TEXT_BUSY_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HostCommandException("interrupted while starting " + argv.get(0), e);
+            }
         }
     }
 

@@ -44,9 +44,10 @@ public final class DebianImageBuilder {
     /** Free space in the image itself; each VM's disk is grown to its own size when it is cloned. */
     private static final long HEADROOM_MIB = 256;
 
-    private final ImageDirectory directory = new ImageDirectory(OS);
+    private final ImageDirectory directory = new ImageDirectory(OS, java.util.Set.of(ConfigChannel.DISK));
     private final HostCommands commands;
     private final String mirror;
+    private final Path packageCache;
 
     /** Bootstraps from the Debian mirror the host's apt uses (/etc/apt), or deb.debian.org if none is found. */
     public DebianImageBuilder(HostCommands commands) {
@@ -55,11 +56,20 @@ public final class DebianImageBuilder {
 
     /** @param mirror a Debian archive URL, e.g. http://deb.debian.org/debian */
     public DebianImageBuilder(HostCommands commands, String mirror) {
+        this(commands, mirror, null);
+    }
+
+    /**
+     * @param packageCache where downloaded .debs and the debootstrapped tree are kept (shared by every state dir);
+     *                     null: beside the image
+     */
+    public DebianImageBuilder(HostCommands commands, String mirror, Path packageCache) {
         if (mirror == null || !MIRROR.matcher(mirror).matches()) {
             throw new IllegalArgumentException("Debian mirror must be an http(s):// or file:// URL: " + mirror);
         }
         this.commands = commands;
         this.mirror = mirror;
+        this.packageCache = packageCache;
     }
 
     public String mirror() {
@@ -76,7 +86,8 @@ public final class DebianImageBuilder {
         return directory.build(name, targetDir, this::writeInto, work -> DebianMounts.unmountUnder(commands, work));
     }
 
-    private void writeInto(Path out, Path work, Path cacheDir) throws IOException {
+    private void writeInto(Path out, Path work, Path besideImage) throws IOException {
+        Path cacheDir = packageCache != null ? packageCache : besideImage;
         DebianCloudKernel.BootFiles boot = new DebianCloudKernel(commands, new DebianPackages(commands, cacheDir)).writeBootFiles(work, out);
         Path root = work.resolve("root");
         bootstrap(root, cacheDir);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -53,22 +54,40 @@ final class DebianPackages {
                 .findFirst();
     }
 
-    /** The cached .deb of {@code pkg}, downloading it first if the cache has none. */
+    /**
+     * The cached .deb of {@code pkg}, downloading it first if the cache has none. apt-get downloads into a
+     * private directory and the .deb is renamed into the cache only when complete, so builds sharing the cache
+     * (other images, other state dirs) never read half a file.
+     */
     Path fetch(String pkg) {
         Optional<Path> cached = cached(pkg);
         if (cached.isPresent()) {
             return cached.get();
         }
+        Path incoming;
         try {
             Files.createDirectories(cacheDir);
+            incoming = Files.createTempDirectory(cacheDir, ".download-");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + cacheDir, e);
+            throw new UncheckedIOException("cannot create a download directory in " + cacheDir, e);
         }
-        List<String> download = List.of("env", "--chdir=" + cacheDir, "apt-get", "download", pkg);
-        CommandResult result = commands.run(download, APT_TIMEOUT);
-        if (!result.ok()) {
-            commands.check(List.of("apt-get", "update"), APT_TIMEOUT);
-            commands.check(download, APT_TIMEOUT);
+        try {
+            List<String> download = List.of("env", "--chdir=" + incoming, "apt-get", "download", pkg);
+            CommandResult result = commands.run(download, APT_TIMEOUT);
+            if (!result.ok()) {
+                commands.check(List.of("apt-get", "update"), APT_TIMEOUT);
+                commands.check(download, APT_TIMEOUT);
+            }
+            try (Stream<Path> files = Files.list(incoming)) {
+                for (Path deb : files.filter(f -> f.getFileName().toString().endsWith(".deb")).toList()) {
+                    Files.move(deb, cacheDir.resolve(deb.getFileName()), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + pkg + " into " + cacheDir, e);
+        } finally {
+            FileTrees.delete(incoming);
         }
         return cached(pkg).orElseThrow(() -> new HostCommandException("apt-get download " + pkg + " left no .deb in " + cacheDir));
     }

@@ -4,15 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The directory a preset image lives in (vmlinuz, initrd.img, rootfs.ext4 and a .complete marker written last),
@@ -34,9 +29,11 @@ final class ImageDirectory {
     }
 
     private final String os;
+    private final java.util.Set<ConfigChannel> configVia;
 
-    ImageDirectory(String os) {
+    ImageDirectory(String os, java.util.Set<ConfigChannel> configVia) {
         this.os = os;
+        this.configVia = configVia;
     }
 
     /** The image already complete in {@code targetDir}, if any. */
@@ -50,7 +47,7 @@ final class ImageDirectory {
         try {
             return Optional.of(new Image(name, os, dir.resolve(KERNEL_FILE).toString(), dir.resolve(INITRD_FILE).toString(),
                     null, dir.resolve(ROOTFS_FILE).toString(), Files.size(dir.resolve(ROOTFS_FILE)),
-                    Files.getLastModifiedTime(marker).toInstant()));
+                    Files.getLastModifiedTime(marker).toInstant(), configVia));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image " + dir, e);
         }
@@ -84,7 +81,7 @@ final class ImageDirectory {
         } finally {
             if (work != null) {
                 beforeDelete.accept(work);
-                deleteTree(work);
+                FileTrees.delete(work);
             }
         }
         return existing(name, target).orElseThrow(() -> new IllegalStateException("image " + name + " incomplete after build"));
@@ -96,26 +93,12 @@ final class ImageDirectory {
             if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
                 return;
             }
-            deleteTree(target);
+            FileTrees.delete(target);
         }
         try {
             Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {
             // a concurrent build published first; its image is as good as ours
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }

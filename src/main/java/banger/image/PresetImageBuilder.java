@@ -1,7 +1,8 @@
 package banger.image;
 
 import banger.host.HostCommands;
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,23 +19,46 @@ public final class PresetImageBuilder implements ImageBuilder {
 
     private final HostCommands host;
     private final Path imagesDir;
+    private final Path packageCache;
 
     public PresetImageBuilder(HostCommands host, Path imagesDir) {
+        this(host, imagesDir, null);
+    }
+
+    /** @param packageCache where downloaded .debs are kept, shared by every state dir; null: beside the images */
+    public PresetImageBuilder(HostCommands host, Path imagesDir, Path packageCache) {
         this.host = host;
         this.imagesDir = imagesDir;
+        this.packageCache = packageCache;
+    }
+
+    @Override
+    public Image build(String preset, String name, BuildListener listener) {
+        listener.progress(BuildProgress.phase("building"));
+        listener.checkCancelled();
+        Path target = imagesDir.resolve(name);
+        boolean existed = Files.exists(target);
+        Image image = build(preset, name);
+        if (listener.cancelled() && !existed) {
+            // cancelled as it finished: what it published must not be found by a later build
+            FileTrees.delete(target);
+        }
+        listener.checkCancelled();
+        return image;
     }
 
     @Override
     public Image build(String preset, String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new RequestRejected(RequestRejected.Reason.INVALID,
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST,
                     "invalid image name '" + name + "': lowercase letters, digits, '.', '_' and '-'");
         }
         Path target = imagesDir.resolve(name);
         Image base = switch (preset) {
-            case TinyImageBuilder.OS -> new TinyImageBuilder(host).build(name, target);
-            case DebianImageBuilder.OS -> new DebianImageBuilder(host).build(name, target);
-            default -> throw new RequestRejected(RequestRejected.Reason.INVALID,
+            case TinyImageBuilder.OS -> new TinyImageBuilder(host, packageCache).build(name, target);
+            case DebianImageBuilder.OS -> new DebianImageBuilder(host, DebianMirror.forSuite(Path.of("/etc/apt"),
+                    DebianImageBuilder.SUITE), packageCache).build(name, target);
+            default -> throw new Rejected(Rejection.Reason.INVALID_REQUEST,
                     "unknown image preset '" + preset + "' (known: tiny, debian)");
         };
         return withVmlinux(base, target);
@@ -49,7 +73,7 @@ public final class PresetImageBuilder implements ImageBuilder {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract vmlinux from " + image.kernel(), e);
         }
-        return new Image(image.name(), image.os(), image.kernel(), image.initrd(), vmlinux.toString(),
-                image.rootfs(), image.rootfsBytes(), image.createdAt());
+        Image withKernel = image.withVmlinux(vmlinux.toString());
+        return withKernel.source() != null ? withKernel : withKernel.withSource("preset:" + image.os());
     }
 }

@@ -30,11 +30,21 @@ public final class TinyImageBuilder {
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(2);
     private static final String RESOURCES = "/banger/image/tiny/";
 
-    private final ImageDirectory directory = new ImageDirectory(OS);
+    private final ImageDirectory directory = new ImageDirectory(OS,
+            // its init reads banger.* kernel parameters, and /etc/banger/guest.env when written into its disk
+            java.util.Set.of(ConfigChannel.KERNEL_CMDLINE, ConfigChannel.DISK));
     private final HostCommands commands;
+    private final Path packageCache;
 
+    /** Caches downloaded .debs in {@code <target's parent>/.cache}. */
     public TinyImageBuilder(HostCommands commands) {
+        this(commands, null);
+    }
+
+    /** @param packageCache where downloaded .debs are kept (shared by every state dir); null: beside the image */
+    public TinyImageBuilder(HostCommands commands, Path packageCache) {
         this.commands = commands;
+        this.packageCache = packageCache;
     }
 
     /** The image already complete in {@code targetDir}, if any. */
@@ -48,7 +58,7 @@ public final class TinyImageBuilder {
     }
 
     private void writeInto(Path out, Path work, Path cacheDir) throws IOException {
-        DebianPackages packages = new DebianPackages(commands, cacheDir);
+        DebianPackages packages = new DebianPackages(commands, packageCache != null ? packageCache : cacheDir);
         String kernelPackage = new DebianCloudKernel(commands, packages).writeBootFiles(work, out).kernelPackage();
         Path busyboxRoot = work.resolve("busybox");
         Path dropbearRoot = work.resolve("dropbear");

@@ -4,7 +4,7 @@ import banger.network.TapPoolCommand;
 import banger.network.TapPoolStatus;
 import banger.vm.VmControl;
 import banger.vm.VmPhase;
-import banger.vm.VmView;
+import banger.wire.VmView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

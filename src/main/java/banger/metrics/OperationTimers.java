@@ -1,6 +1,7 @@
 package banger.metrics;
 
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -10,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * The lifecycle latency histogram {@value #OPERATION_TIMER}, tagged with the operation and its outcome ("ok", a
- * {@link RequestRejected.Reason} code, or "error").
+ * {@link Rejection.Reason} code, or "error").
  */
 final class OperationTimers {
 
@@ -51,6 +52,6 @@ final class OperationTimers {
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        return cause instanceof RequestRejected rejected ? rejected.reason().code : "error";
+        return cause instanceof Rejected rejected ? rejected.reason().code() : "error";
     }
 }

@@ -95,7 +95,7 @@ public final class VmEventMeter {
         } else if (event instanceof VmEvent.StartFailed) {
             startsInFlight.remove(vm);
             startFailures.increment();
-        } else if (!(event instanceof VmEvent.Reconfigured)) {
+        } else if (!(event instanceof VmEvent.Reconfigured || event instanceof VmEvent.SessionEvent)) {
             // a start that ended otherwise (stopped, cancelled, adopted, deleted) is no boot to time
             startsInFlight.remove(vm);
         }

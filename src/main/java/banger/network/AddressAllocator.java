@@ -1,6 +1,7 @@
 package banger.network;
 
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -22,7 +23,7 @@ public final class AddressAllocator {
      * The lowest free guest address, as dotted-quad text.
      *
      * @param inUse addresses already held (dotted quads; ones outside the subnet are ignored)
-     * @throws RequestRejected UNAVAILABLE when every guest address is taken
+     * @throws Rejected UNAVAILABLE when every guest address is taken
      */
     public String allocate(Set<String> inUse) {
         Set<Integer> taken = new HashSet<>();
@@ -34,7 +35,7 @@ public final class AddressAllocator {
                 return Ipv4.format(candidate);
             }
         }
-        throw new RequestRejected(RequestRejected.Reason.UNAVAILABLE,
+        throw new Rejected(Rejection.Reason.UNAVAILABLE,
                 "no free guest address left in subnet " + subnet + " (" + guestCapacity() + " in use)");
     }
 

@@ -68,6 +68,7 @@ public final class TapPool {
     private final Executor blocking;
     private final HostCommands hosts;
     private final String bridge;
+    private final Optional<TapOwner> owner;
     private final int target;
 
     private final Set<String> idle = new LinkedHashSet<>();
@@ -84,6 +85,12 @@ public final class TapPool {
      * @param targetSize idle TAPs to keep ready (config banger.network.tap-pool-size); 0 creates on demand only
      */
     public static Behavior<TapPoolCommand> create(HostCommands hosts, String bridge, int targetSize) {
+        return create(hosts, bridge, targetSize, Optional.empty());
+    }
+
+    /** As {@link #create(HostCommands, String, int)}, every TAP created for {@code owner} when given. */
+    public static Behavior<TapPoolCommand> create(HostCommands hosts, String bridge, int targetSize,
+                                                  Optional<TapOwner> owner) {
         InterfaceNames.requireValid(bridge);
         if (targetSize < 0) {
             throw new IllegalArgumentException("tap-pool-size must be >= 0, got " + targetSize);
@@ -91,12 +98,13 @@ public final class TapPool {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blocking = context.getSystem().dispatchers()
                     .lookup(DispatcherSelector.fromConfig("banger.blocking-dispatcher"));
-            return new TapPool(context, timers, blocking, hosts, bridge, targetSize).start();
+            return new TapPool(context, timers, blocking, hosts, bridge, targetSize, owner).start();
         }));
     }
 
     private TapPool(ActorContext<TapPoolCommand> context, TimerScheduler<TapPoolCommand> timers, Executor blocking,
-                    HostCommands hosts, String bridge, int target) {
+                    HostCommands hosts, String bridge, int target, Optional<TapOwner> owner) {
+        this.owner = owner;
         this.context = context;
         this.timers = timers;
         this.blocking = blocking;
@@ -142,7 +150,9 @@ public final class TapPool {
             context.getLog().warn("ignoring return of '{}': not a {}* TAP", tap, NAME_PREFIX);
             return Behaviors.same();
         }
-        if (idle.contains(tap) || resetting.contains(tap) || deleting.contains(tap) || creating.containsKey(tap)) {
+        if (!ret.vmId().equals(lent.get(tap))) {
+            // a duplicate or late return: the TAP is idle again, being recycled, or now lent to another VM
+            context.getLog().debug("ignoring return of {} by {}: lent to {}", tap, ret.vmId(), lent.get(tap));
             return Behaviors.same();
         }
         lent.remove(tap);
@@ -155,7 +165,7 @@ public final class TapPool {
         creating.replaceAll((tap, lend) -> lend.filter(l -> !l.vmId().equals(release.vmId())));
         List<String> held = lent.entrySet().stream().filter(e -> e.getValue().equals(release.vmId()))
                 .map(Map.Entry::getKey).toList();
-        held.forEach(tap -> onReturn(new TapPoolCommand.Return(tap)));
+        held.forEach(tap -> onReturn(new TapPoolCommand.Return(release.vmId(), tap)));
         return Behaviors.same();
     }
 
@@ -302,7 +312,9 @@ public final class TapPool {
     // ---- blocking work: runs on the blocking dispatcher, touches no actor state ----
 
     private void createTap(String tap) {
-        hosts.check(List.of("ip", "tuntap", "add", "dev", tap, "mode", "tap"), COMMAND_TIMEOUT);
+        List<String> add = new ArrayList<>(List.of("ip", "tuntap", "add", "dev", tap, "mode", "tap"));
+        owner.ifPresent(o -> add.addAll(List.of("user", Integer.toString(o.uid()), "group", Integer.toString(o.gid()))));
+        hosts.check(add, COMMAND_TIMEOUT);
         CommandResult attach = hosts.run(List.of("ip", "link", "set", "dev", tap, "master", bridge, "up"), COMMAND_TIMEOUT);
         if (!attach.ok()) {
             hosts.run(List.of("ip", "link", "del", "dev", tap), COMMAND_TIMEOUT);

@@ -15,8 +15,11 @@ public sealed interface TapPoolCommand permits TapPoolCommand.Lend, TapPoolComma
     record Lend(String vmId, ActorRef<StatusReply<String>> replyTo) implements TapPoolCommand {
     }
 
-    /** A VM no longer uses its TAP (stopped or deleted); the pool resets it and keeps or deletes it. */
-    record Return(String tap) implements TapPoolCommand {
+    /**
+     * VM {@code vmId} no longer uses its TAP (stopped or deleted); the pool resets it and keeps or deletes it.
+     * A return by a VM that does not hold the TAP (a late duplicate after it was lent again) is ignored.
+     */
+    record Return(String vmId, String tap) implements TapPoolCommand {
     }
 
     /**

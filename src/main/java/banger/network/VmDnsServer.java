@@ -25,11 +25,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,15 +40,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * Resolves `NAME.DOMAIN` to a VM's address for guests (and the host), over UDP and TCP. Names outside the
  * domain go to the upstream servers when some are configured, else get REFUSED: it is not an open resolver.
+ * Only sources inside the clients' subnet get answers (others get REFUSED); UDP replies are capped at
+ * {@value #UDP_MAX_PAYLOAD} bytes (truncated with TC) so the server is no amplifier. UDP and TCP have their
+ * own bounded pools (see {@link DnsLimits}): a full pool sheds load instead of queueing without end.
  * Not an actor: the fleet keeps it current with {@link #register} / {@link #unregister}, which are thread-safe.
  */
 public final class VmDnsServer implements AutoCloseable {
@@ -56,18 +63,22 @@ public final class VmDnsServer implements AutoCloseable {
     /** Short, because a VM deleted and re-created under the same name may get another address. */
     static final long TTL_SECONDS = 5;
     private static final int UDP_DEFAULT_PAYLOAD = 512;
-    private static final Duration TCP_IDLE = Duration.ofSeconds(10);
+    /** The EDNS payload size the DNS flag day 2020 recommends: no IP fragmentation, little amplification. */
+    static final int UDP_MAX_PAYLOAD = 1232;
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(3);
 
     private final InetAddress bindAddress;
     private final int requestedPort;
     private final Name domain;
     private final Optional<Resolver> upstream;
+    private final Subnet clients;
+    private final DnsLimits limits;
     private final Map<String, InetAddress> addresses = new ConcurrentHashMap<>();
 
     private DatagramSocket udp;
     private ServerSocket tcp;
-    private ExecutorService workers;
+    private ThreadPoolExecutor udpWorkers;
+    private ThreadPoolExecutor tcpWorkers;
     private volatile boolean closed;
 
     /**
@@ -75,8 +86,11 @@ public final class VmDnsServer implements AutoCloseable {
      * @param port        53 in production (config banger.network.dns-port); 0 picks a free port
      * @param domain      names resolve as NAME.DOMAIN (config banger.network.dns-domain)
      * @param upstreams   where other names are forwarded (config banger.network.dns-upstreams); empty refuses them
+     * @param clients     the only sources answered (the VM subnet in production)
+     * @param limits      pool sizes and the TCP connection deadline
      */
-    public VmDnsServer(InetAddress bindAddress, int port, String domain, List<InetSocketAddress> upstreams) {
+    public VmDnsServer(InetAddress bindAddress, int port, String domain, List<InetSocketAddress> upstreams,
+                       Subnet clients, DnsLimits limits) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("DNS port must be 0..65535, got " + port);
         }
@@ -88,6 +102,8 @@ public final class VmDnsServer implements AutoCloseable {
             throw new IllegalArgumentException("invalid DNS domain '" + domain + "': " + e.getMessage());
         }
         this.upstream = upstreams.isEmpty() ? Optional.empty() : Optional.of(resolverFor(upstreams));
+        this.clients = clients;
+        this.limits = limits;
     }
 
     /** Binds UDP and TCP on the same port. Throws if the address is not on this host or the port is taken. */
@@ -104,7 +120,11 @@ public final class VmDnsServer implements AutoCloseable {
             udp.close();
             throw e;
         }
-        workers = Executors.newFixedThreadPool(4, daemonThreads("banger-dns-worker"));
+        udpWorkers = new ThreadPoolExecutor(limits.udpWorkers(), limits.udpWorkers(), 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(limits.udpQueue()), daemonThreads("banger-dns-udp-worker"));
+        // no queue: a connection beyond the cap is refused at once rather than waiting for a thread
+        tcpWorkers = new ThreadPoolExecutor(0, limits.tcpMaxConnections(), 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), daemonThreads("banger-dns-tcp-worker"));
         daemonThreads("banger-dns-udp").newThread(this::serveUdp).start();
         daemonThreads("banger-dns-tcp").newThread(this::serveTcp).start();
         LOG.info("DNS for *.{} listening on {}:{}", domain.toString(true), bindAddress.getHostAddress(), port());
@@ -142,8 +162,9 @@ public final class VmDnsServer implements AutoCloseable {
                 // closing a listening socket only fails if it is already closed
             }
         }
-        if (workers != null) {
-            workers.shutdownNow();
+        if (udpWorkers != null) {
+            udpWorkers.shutdownNow();
+            tcpWorkers.shutdownNow();
         }
     }
 
@@ -161,13 +182,17 @@ public final class VmDnsServer implements AutoCloseable {
             }
             byte[] query = Arrays.copyOfRange(packet.getData(), packet.getOffset(), packet.getOffset() + packet.getLength());
             InetSocketAddress client = (InetSocketAddress) packet.getSocketAddress();
-            submit(() -> answer(query, true).ifPresent(reply -> {
-                try {
-                    udp.send(new DatagramPacket(reply, reply.length, client));
-                } catch (IOException e) {
-                    LOG.debug("DNS reply to {} failed: {}", client, e.getMessage());
-                }
-            }));
+            try {
+                udpWorkers.execute(() -> answer(query, true, allowed(client.getAddress())).ifPresent(reply -> {
+                    try {
+                        udp.send(new DatagramPacket(reply, reply.length, client));
+                    } catch (IOException e) {
+                        LOG.debug("DNS reply to {} failed: {}", client, e.getMessage());
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                // busy or closing: the query is dropped and the client retries, as with any loaded server
+            }
         }
     }
 
@@ -182,19 +207,24 @@ public final class VmDnsServer implements AutoCloseable {
                 }
                 continue;
             }
-            submit(() -> serveConnection(connection));
+            try {
+                tcpWorkers.execute(() -> serveConnection(connection));
+            } catch (RejectedExecutionException e) {
+                closeQuietly(connection);
+            }
         }
     }
 
     private void serveConnection(Socket connection) {
+        long deadline = System.nanoTime() + limits.tcpDeadline().toNanos();
+        boolean allowed = allowed(connection.getInetAddress());
         try (connection;
-             DataInputStream in = new DataInputStream(connection.getInputStream());
+             DataInputStream in = new DataInputStream(new DeadlineInputStream(connection, deadline));
              DataOutputStream out = new DataOutputStream(connection.getOutputStream())) {
-            connection.setSoTimeout((int) TCP_IDLE.toMillis());
             while (!closed) {
                 byte[] query = new byte[in.readUnsignedShort()];
                 in.readFully(query);
-                Optional<byte[]> reply = answer(query, false);
+                Optional<byte[]> reply = answer(query, false, allowed);
                 if (reply.isEmpty()) {
                     return;
                 }
@@ -202,36 +232,32 @@ public final class VmDnsServer implements AutoCloseable {
                 out.write(reply.get());
                 out.flush();
             }
-        } catch (EOFException | SocketException ignored) {
-            // the client closed the connection or it idled out
+        } catch (EOFException | SocketException | SocketTimeoutException ignored) {
+            // the client closed the connection or it reached its deadline
         } catch (IOException e) {
             LOG.debug("DNS TCP connection failed: {}", e.getMessage());
         }
     }
 
-    private void submit(Runnable task) {
-        try {
-            workers.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closing: the query is dropped, as a stopped server would
-        }
+    private boolean allowed(InetAddress source) {
+        return source instanceof Inet4Address v4 && clients.contains(bytesToInt(v4.getAddress()));
     }
 
     /** The wire reply to a wire query; empty when the query is too broken to answer at all. */
-    Optional<byte[]> answer(byte[] wire, boolean udpTransport) {
+    Optional<byte[]> answer(byte[] wire, boolean udpTransport, boolean allowedSource) {
         Message query;
         try {
             query = new Message(wire);
         } catch (IOException e) {
             return formErr(wire);
         }
-        Message response = respond(query);
+        Message response = allowedSource ? respond(query) : error(query, Rcode.REFUSED);
         if (!udpTransport) {
             return Optional.of(response.toWire());
         }
         OPTRecord opt = query.getOPT();
-        int maxLength = opt == null ? UDP_DEFAULT_PAYLOAD : Math.max(UDP_DEFAULT_PAYLOAD, opt.getPayloadSize());
-        return Optional.of(response.toWire(maxLength));
+        int asked = opt == null ? UDP_DEFAULT_PAYLOAD : Math.max(UDP_DEFAULT_PAYLOAD, opt.getPayloadSize());
+        return Optional.of(response.toWire(Math.min(asked, UDP_MAX_PAYLOAD)));
     }
 
     private Message respond(Message query) {
@@ -318,6 +344,18 @@ public final class VmDnsServer implements AutoCloseable {
         ExtendedResolver resolver = new ExtendedResolver(resolvers);
         resolver.setTimeout(UPSTREAM_TIMEOUT);
         return resolver;
+    }
+
+    private static int bytesToInt(byte[] b) {
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing to do for a connection refused at the cap
+        }
     }
 
     private static byte[] intToBytes(int v) {

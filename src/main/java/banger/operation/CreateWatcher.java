@@ -1,47 +1,92 @@
 package banger.operation;
 
 import banger.vm.VmFleet;
-import banger.vm.VmView;
+import banger.wire.CreateVmRequest;
+import banger.wire.OperationError;
+import banger.wire.VmView;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A short-lived child of the registry that hears one create's two answers from the fleet (accepted, then
- * created or failed) and hands them on tagged with the operation's id. It gives up after the lifecycle timeout,
+ * A short-lived child of the registry that first makes sure the image exists (a catalog image not present yet
+ * is pulled or built by {@link ImageOperations}, the registry told the create waits on it), then sends one
+ * create to the fleet, hears its two answers (accepted, then
+ * created or failed) and hands them on tagged with the operation's id. Its ask gives up after the lifecycle timeout,
  * so an operation never hangs on a VM actor that lost its waiters (e.g. a supervisor restart).
  */
 final class CreateWatcher {
 
-    private record GiveUp() {
+    sealed interface Message {
+    }
+
+    private record Accepted(String vmId) implements Message {
+    }
+
+    private record Finished(VmView vm, Throwable failure) implements Message {
+    }
+
+    private record ImageEnsured(ImageOperations.Ensured ensured) implements Message {
     }
 
     private CreateWatcher() {
     }
 
-    static Behavior<Object> create(String operationId, ActorRef<OperationRegistry.Command> registry, Duration timeout) {
-        return Behaviors.withTimers(timers -> {
-            timers.startSingleTimer(new GiveUp(), timeout);
-            return Behaviors.receive(Object.class)
-                    .onMessage(VmFleet.Accepted.class, a -> {
+    static Behavior<Message> create(String operationId, CreateVmRequest request, ActorRef<VmFleet.Command> fleet,
+                                    ActorRef<ImageOperations.Command> images,
+                                    ActorRef<OperationRegistry.Command> registry, Duration timeout) {
+        return Behaviors.setup(ctx -> {
+            if (images == null) {
+                return createVm(operationId, request, fleet, registry, timeout);
+            }
+            images.tell(new ImageOperations.Ensure(operationId, request.image(),
+                    ctx.messageAdapter(ImageOperations.Ensured.class, ImageEnsured::new)));
+            return Behaviors.receive(Message.class)
+                    .onMessage(ImageEnsured.class, e -> switch (e.ensured().status()) {
+                        case FETCHING -> {
+                            registry.tell(new OperationRegistry.CreateAwaitingImage(operationId));
+                            yield Behaviors.same();
+                        }
+                        case READY -> createVm(operationId, request, fleet, registry, timeout);
+                        case FAILED -> {
+                            registry.tell(new OperationRegistry.CreateFinished(operationId, null, e.ensured().error()));
+                            yield Behaviors.stopped();
+                        }
+                    })
+                    .build();
+        });
+    }
+
+    private static Behavior<Message> createVm(String operationId, CreateVmRequest request,
+                                              ActorRef<VmFleet.Command> fleet,
+                                              ActorRef<OperationRegistry.Command> registry, Duration timeout) {
+        return Behaviors.setup(ctx -> {
+            ActorRef<VmFleet.Accepted> accepted = ctx.messageAdapter(VmFleet.Accepted.class,
+                    a -> new Accepted(a.vmId()));
+            ctx.askWithStatus(VmView.class, fleet, timeout, r -> new VmFleet.Create(request, accepted, r),
+                    Finished::new);
+            return Behaviors.receive(Message.class)
+                    .onMessage(Accepted.class, a -> {
                         registry.tell(new OperationRegistry.CreateAccepted(operationId, a.vmId()));
                         return Behaviors.same();
                     })
-                    .onMessage(StatusReply.class, r -> {
-                        registry.tell(r.isSuccess()
-                                ? new OperationRegistry.CreateFinished(operationId, (VmView) r.getValue(), null)
-                                : new OperationRegistry.CreateFinished(operationId, null,
-                                        OperationError.of(r.getError())));
-                        return Behaviors.stopped();
-                    })
-                    .onMessage(GiveUp.class, g -> {
-                        registry.tell(new OperationRegistry.CreateFinished(operationId, null, new OperationError(
-                                "operation_failed", "no outcome from the VM within " + timeout.toSeconds() + " s")));
+                    .onMessage(Finished.class, f -> {
+                        registry.tell(new OperationRegistry.CreateFinished(operationId, f.vm(), errorOf(f, timeout)));
                         return Behaviors.stopped();
                     })
                     .build();
         });
+    }
+
+    private static OperationError errorOf(Finished f, Duration timeout) {
+        if (f.failure() == null) {
+            return null;
+        }
+        if (f.failure() instanceof TimeoutException) {
+            return new OperationError("operation_failed", "no outcome from the VM within " + timeout.toSeconds() + " s");
+        }
+        return OperationErrors.of(f.failure());
     }
 }

@@ -1,6 +1,8 @@
 package banger.operation;
 
-import banger.vm.CreateVmRequest;
+import banger.wire.OperationView;
+import banger.wire.CreateVmRequest;
+import banger.wire.VmView;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -27,6 +29,20 @@ public final class RegistryOperationControl implements OperationControl {
         // acceptance waits on the fleet, which waits on the image registry: two asks deep
         return AskPattern.askWithStatus(registry, r -> new OperationRegistry.CreateVm(request, idempotencyKey, r),
                 settings.askTimeout().multipliedBy(2), system.scheduler());
+    }
+
+    @Override
+    public CompletionStage<OperationView> runLifecycle(VmLifecycle action, String ref, String idempotencyKey) {
+        // acceptance waits on two asks (the fleet, then the VM)
+        return AskPattern.askWithStatus(registry, r -> new OperationRegistry.RunLifecycle(action, ref, idempotencyKey,
+                r), settings.askTimeout().multipliedBy(2), system.scheduler());
+    }
+
+    @Override
+    public CompletionStage<VmView> awaitVm(String id) {
+        // a restart is two transitions
+        return AskPattern.askWithStatus(registry, r -> new OperationRegistry.AwaitVm(id, r),
+                settings.lifecycleTimeout().multipliedBy(2), system.scheduler());
     }
 
     @Override

@@ -32,6 +32,8 @@ final class Schema {
           ordering INTEGER NOT NULL REFERENCES journal (ordering),
           PRIMARY KEY (tag, ordering)
         ) WITHOUT ROWID""",
+        // the compactor removes tag rows by ordering
+        "CREATE INDEX IF NOT EXISTS event_tag_ordering ON event_tag (ordering)",
         """
         CREATE TABLE IF NOT EXISTS snapshot (
           persistence_id TEXT    NOT NULL,

@@ -1,5 +1,6 @@
 package banger.persistence;
 
+import banger.fault.CrashPoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +44,10 @@ public final class SqliteJournal extends AsyncWriteJournal {
     public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> messages) {
         List<Optional<Exception>> results = new ArrayList<>();
         List<JournalRow> rows = new ArrayList<>();
+        List<String> eventTypes = new ArrayList<>();
         for (AtomicWrite write : messages) {
             try {
-                rows.addAll(toRows(write));
+                rows.addAll(toRows(write, eventTypes));
                 results.add(Optional.empty());
             } catch (Exception e) {
                 // rejects only this AtomicWrite: the others are still written
@@ -59,6 +61,9 @@ public final class SqliteJournal extends AsyncWriteJournal {
         return FutureConverters.asScala(database.write(connection -> {
             JournalStatements.insert(connection, rows);
             return outcome;
+        }).thenApply(written -> {
+            eventTypes.forEach(type -> CrashPoints.reached("journal:" + type));
+            return written;
         }));
     }
 
@@ -88,7 +93,7 @@ public final class SqliteJournal extends AsyncWriteJournal {
                 readExecutor));
     }
 
-    private List<JournalRow> toRows(AtomicWrite write) {
+    private List<JournalRow> toRows(AtomicWrite write, List<String> eventTypes) {
         List<JournalRow> rows = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (PersistentRepr repr : CollectionConverters.asJava(write.payload())) {
@@ -98,6 +103,7 @@ public final class SqliteJournal extends AsyncWriteJournal {
                 event = tagged.payload();
                 tags = CollectionConverters.asJava(tagged.tags());
             }
+            eventTypes.add(event.getClass().getSimpleName());
             rows.add(new JournalRow(
                     repr.persistenceId(),
                     repr.sequenceNr(),

@@ -3,9 +3,9 @@ package banger.storage;
 import banger.host.HostCommands;
 
 /**
- * Picks how a VM's disk is made. Firecracker needs raw disks; QEMU boots qcow2 overlays (cheap, no copy)
- * when the image takes its configuration on the kernel command line ("tiny"), and a sparse raw copy when
- * configuration must be written into the disk with debugfs, which edits raw ext4 only.
+ * Picks how a VM's disk is made, from what the VMM and the image declare: a qcow2 overlay (cheap, no copy) when
+ * the VMM takes qcow2 and the guest reads its configuration from the kernel command line, and a sparse raw copy
+ * otherwise (raw-only VMMs, and configuration written into the disk with debugfs, which edits raw ext4 only).
  */
 public final class DiskClonerChoice {
 
@@ -23,11 +23,11 @@ public final class DiskClonerChoice {
         this.sparse = new SparseCopyCloner(host);
     }
 
-    public DiskCloner forVm(String vmmKind, boolean imageConfiguredOnCmdline) {
-        if (!vmmKind.equals("qemu") || configured.equals("sparse")) {
+    public DiskCloner forVm(boolean vmmTakesQcow2, boolean guestReadsCmdline) {
+        if (!vmmTakesQcow2 || configured.equals("sparse")) {
             return sparse;
         }
-        if (configured.equals("qcow2") || imageConfiguredOnCmdline) {
+        if (configured.equals("qcow2") || guestReadsCmdline) {
             return qcow2;
         }
         return sparse;

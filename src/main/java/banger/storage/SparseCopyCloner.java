@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,6 +17,7 @@ public final class SparseCopyCloner implements DiskCloner {
 
     public static final String NAME = "sparse";
     static final String DISK_FILE = "disk.raw";
+    static final String PARTIAL_SUFFIX = ".partial";
     private static final Duration COPY_TIMEOUT = Duration.ofMinutes(10);
 
     private final HostCommands commands;
@@ -31,18 +33,27 @@ public final class SparseCopyCloner implements DiskCloner {
         return NAME;
     }
 
+    /**
+     * Copies and grows into a temporary file and renames it into place only when complete, so a daemon killed
+     * mid-copy leaves no truncated disk that the next start would boot from (a leftover temporary is replaced).
+     */
     @Override
     public VmDisk clone(Path baseImage, Path targetDir, long sizeMib) {
         Path disk = targetDir.resolve(DISK_FILE);
+        Path partial = targetDir.resolve(DISK_FILE + PARTIAL_SUFFIX);
         try {
             Files.createDirectories(targetDir);
             long bytes = DiskSizes.requireAtLeastImage(baseImage, sizeMib);
-            commands.check(List.of("cp", "--sparse=always", "--", baseImage.toString(), disk.toString()), COPY_TIMEOUT);
-            grower.grow(disk, bytes);
+            Files.deleteIfExists(partial);
+            commands.check(List.of("cp", "--sparse=always", "--", baseImage.toString(), partial.toString()),
+                    COPY_TIMEOUT);
+            grower.grow(partial, bytes);
+            Files.move(partial, disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
+            deleteQuietly(partial);
             throw new UncheckedIOException("cannot clone " + baseImage + " into " + targetDir, e);
         } catch (RuntimeException e) {
-            deleteQuietly(disk);
+            deleteQuietly(partial);
             throw e;
         }
         return new VmDisk(disk, VmDisk.RAW);

@@ -20,14 +20,16 @@ public class ConsoleReadiness implements GuestPreparation {
 
     @Override
     public String kernelParameters(VmSpec spec, Image image, VmDisk disk) {
-        return "banger.hostname=" + spec.name();
+        // init= is read by banger's initramfs of pulled images, which boot the guest kit's init
+        return "banger.hostname=" + spec.name() + (image.init() != null ? " init=" + image.init() : "");
     }
 
     @Override
     public void awaitReady(VmSpec spec, VmDirectory dir, BooleanSupplier vmmAlive, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        ConsoleLineWatch ready = new ConsoleLineWatch(dir.consoleLog(), READY_LINE);
         while (System.nanoTime() < deadline) {
-            if (ConsoleTail.containsLine(dir.consoleLog(), READY_LINE)) {
+            if (ready.seen()) {
                 return;
             }
             if (!vmmAlive.getAsBoolean()) {

@@ -28,16 +28,4 @@ public final class ConsoleTail {
             return "";
         }
     }
-
-    /** True once a whole line equal to {@code line} appears in the file. */
-    public static boolean containsLine(Path file, String line) {
-        if (!Files.exists(file)) {
-            return false;
-        }
-        try (var lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
-            return lines.anyMatch(l -> l.strip().equals(line));
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return false;
-        }
-    }
 }

@@ -7,7 +7,7 @@ import java.util.Set;
 @FunctionalInterface
 public interface GuestAddresses {
 
-    /** @throws RequestRejected UNAVAILABLE when the subnet is exhausted */
+    /** @throws Rejected UNAVAILABLE when the subnet is exhausted */
     Optional<String> next(Set<String> taken);
 
     GuestAddresses NONE = taken -> Optional.empty();

@@ -14,6 +14,14 @@ public interface NetworkPlumbing {
     /** Returns the TAP to the pool. */
     void release(VmSpec spec, String tap);
 
+    /** Re-pins a TAP a running VM kept across a daemon restart (blocking, idempotent). */
+    default void adopt(VmSpec spec, String tap) {
+    }
+
+    /** Applies the spec's egress policy to its TAP now, if it holds one (blocking). */
+    default void applyEgress(VmSpec spec) {
+    }
+
     NetworkPlumbing NONE = new NetworkPlumbing() {
         @Override
         public CompletionStage<Optional<NetworkAttachment>> attach(VmSpec spec) {

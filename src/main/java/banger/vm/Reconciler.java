@@ -19,8 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Singleton that periodically compares the host with the fleet's registered VMs (not only those whose actor has
- * recovered): a VMM process of this state dir, started before the fleet was asked, whose VM is not registered is
- * killed, and a VM directory nobody owns (older than a grace age, so a create in flight
+ * recovered): a VMM process of this state dir, started before the fleet was asked, whose VM is not registered, or
+ * whose VM's handles.json does not name it, is killed, and a VM directory nobody owns (older than a grace age, so a create in flight
  * is never touched) is removed. Each sweep's findings go to the log and to whoever asked.
  */
 public final class Reconciler {
@@ -99,9 +99,13 @@ public final class Reconciler {
             List<String> argv = processes.commandLine(pid);
             String id = vmIdOf(argv);
             boolean ours = id != null && argv.stream().anyMatch(a -> a.contains(ownDirs + id + "/"));
-            if (ours && !known.contains(id) && startedBefore(pid, asOf)) {
-                processes.killMarked(pid, "banger-" + id, Duration.ofSeconds(10));
-                killed.add(pid);
+            // a registered VM's VMM that its handles.json does not name (the daemon died before writing it) is as
+            // unknown as an unregistered VM's: nothing would ever stop it, and it holds the VM's disk
+            boolean owned = ours && known.contains(id) && recordedPid(vms.resolve(id)) == pid;
+            if (ours && !owned && startedBefore(pid, asOf)) {
+                if (processes.killMarked(pid, "banger-" + id, Duration.ofSeconds(10))) {
+                    killed.add(pid);
+                }
             }
         }
         List<String> removed = new ArrayList<>();
@@ -119,6 +123,15 @@ public final class Reconciler {
             }
         }
         return new Report(removed, killed, Instant.now());
+    }
+
+    /** The VMM pid the VM directory's handles.json names, or -1 when it has none (or cannot be read). */
+    private static long recordedPid(Path vmDir) {
+        try {
+            return new VmDirectory(vmDir).readHandles().map(h -> h.vmm().pid()).orElse(-1L);
+        } catch (java.io.UncheckedIOException e) {
+            return -1;
+        }
     }
 
     private static String vmIdOf(List<String> argv) {

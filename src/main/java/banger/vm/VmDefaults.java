@@ -4,7 +4,12 @@ import com.typesafe.config.Config;
 
 /** Sizes a new VM gets when its request leaves them out, and the bounds every request must respect. */
 public record VmDefaults(String image, int vcpus, int memoryMib, int diskMib,
-                         int maxVcpus, int maxMemoryMib, int maxDiskMib) {
+                         int maxVcpus, int maxMemoryMib, int maxDiskMib, VmExpiry expiry) {
+
+    public VmDefaults(String image, int vcpus, int memoryMib, int diskMib, int maxVcpus, int maxMemoryMib,
+                      int maxDiskMib) {
+        this(image, vcpus, memoryMib, diskMib, maxVcpus, maxMemoryMib, maxDiskMib, VmExpiry.NONE);
+    }
 
     /** Below these a guest cannot boot: the kernel and initramfs need memory, the root fs needs room. */
     public static final int MIN_MEMORY_MIB = 64;
@@ -18,6 +23,7 @@ public record VmDefaults(String image, int vcpus, int memoryMib, int diskMib,
                 banger.getInt("defaults.disk-mib"),
                 banger.getInt("limits.max-vcpus"),
                 banger.getInt("limits.max-memory-mib"),
-                banger.getInt("limits.max-disk-mib"));
+                banger.getInt("limits.max-disk-mib"),
+                VmExpiry.defaultsFromConfig(banger));
     }
 }

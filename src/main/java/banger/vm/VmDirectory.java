@@ -28,6 +28,14 @@ public record VmDirectory(Path root) {
         return root.resolve("handles.json");
     }
 
+    /**
+     * Present while a warm start's VMM loads the saved state and has not yet let the guest run: a VMM found with it
+     * after a daemon restart never resumed its guest and is not adopted.
+     */
+    public Path loadingMarker() {
+        return root.resolve("loading-saved-state");
+    }
+
     public Path create() {
         try {
             return Files.createDirectories(root);
@@ -56,6 +64,14 @@ public record VmDirectory(Path root) {
             Files.move(tmp, handlesFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + handlesFile(), e);
+        }
+    }
+
+    public void clearLoadingMarker() {
+        try {
+            Files.deleteIfExists(loadingMarker());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + loadingMarker(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package banger.vm;
 
+import banger.core.Rejected;
+import banger.core.Rejection;
 import java.util.regex.Pattern;
 
 /** VM names are lowercase DNS labels, so they can be resolved as {@code <name>.<domain>}. */
@@ -16,7 +18,7 @@ public final class VmNames {
 
     public static void requireValid(String name) {
         if (!valid(name)) {
-            throw new RequestRejected(RequestRejected.Reason.INVALID, "invalid VM name '" + name
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "invalid VM name '" + name
                     + "': use a lowercase DNS label (a-z, 0-9, '-', starting with a letter, at most 63 characters)");
         }
     }

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param kernelCmdline full kernel command line
  * @param consoleLog    file the serial console is written to
  * @param network       optional NIC on a host TAP device
+ * @param incoming      the VMM waits for a saved state ({@link Vmm#loadState}) instead of booting the kernel
  */
 public record LaunchSpec(
         String vmId,
@@ -26,5 +27,11 @@ public record LaunchSpec(
         int memoryMib,
         String kernelCmdline,
         Path consoleLog,
-        Optional<NetworkAttachment> network) {
+        Optional<NetworkAttachment> network,
+        boolean incoming) {
+
+    public LaunchSpec(String vmId, Path vmDir, Path kernel, Optional<Path> initrd, VmDisk disk, int vcpus,
+                      int memoryMib, String kernelCmdline, Path consoleLog, Optional<NetworkAttachment> network) {
+        this(vmId, vmDir, kernel, initrd, disk, vcpus, memoryMib, kernelCmdline, consoleLog, network, false);
+    }
 }

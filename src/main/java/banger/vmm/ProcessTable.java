@@ -3,6 +3,7 @@ package banger.vmm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +49,25 @@ public final class ProcessTable {
         }
     }
 
+    /**
+     * Why the process's /proc entry exists but cannot be read (a permission or I/O error); empty when it was read
+     * or there is no such process. The other methods read such an entry as "no such process": this tells "cannot
+     * tell" from "gone".
+     */
+    public Optional<String> unreadable(long pid) {
+        Path dir = proc.resolve(Long.toString(pid));
+        for (String entry : List.of("stat", "cmdline")) {
+            try {
+                Files.readAllBytes(dir.resolve(entry));
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            } catch (IOException e) {
+                return Optional.of("cannot read " + dir.resolve(entry) + ": " + e);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** True if the process exists and is not a zombie (or dead). */
     public boolean running(long pid) {
         return state(pid).filter(s -> s != 'Z' && s != 'X' && s != 'x').isPresent();
@@ -68,6 +88,18 @@ public final class ProcessTable {
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    /**
+     * The running processes with an argument exactly {@code marker} and one naming a path under {@code dir}: how a
+     * VM's VMM is found when its handles.json is missing or unreadable (a kill before it was written, a torn disk).
+     */
+    public List<Long> findMarked(String marker, Path dir) {
+        String under = dir.toAbsolutePath() + "/";
+        return pids().stream().filter(pid -> {
+            List<String> argv = commandLine(pid);
+            return argv.contains(marker) && argv.stream().anyMatch(a -> a.contains(under)) && running(pid);
+        }).toList();
     }
 
     /** True if the process is running and one of its arguments is exactly {@code marker}. */
@@ -109,17 +141,36 @@ public final class ProcessTable {
 
     /**
      * SIGKILLs the process if it still carries {@code marker} (so a recycled PID is never killed) and waits
-     * until it is gone.
+     * until it is gone. True when it killed it.
      */
-    public void killMarked(long pid, String marker, java.time.Duration wait) {
-        if (runningWithArgument(pid, marker)) {
+    public boolean killMarked(long pid, String marker, java.time.Duration wait) {
+        if (running(pid) && settledCommandLine(pid).contains(marker)) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             if (!awaitGone(pid, wait)) {
                 throw new VmmException("pid " + pid + " (" + marker + ") survived SIGKILL for " + wait.toSeconds() + "s");
             }
-        } else if (!running(pid)) {
+            return true;
+        }
+        if (!running(pid)) {
             // already dying (killed by someone else): wait until its threads have let go of its files
             awaitGone(pid, wait);
         }
+        return false;
+    }
+
+    /** The command line, read again for up to a second while it is empty: a process in the middle of an exec shows none. */
+    private List<String> settledCommandLine(long pid) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(1).toNanos();
+        List<String> argv = commandLine(pid);
+        while (argv.isEmpty() && running(pid) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while reading pid " + pid + "'s command line");
+            }
+            argv = commandLine(pid);
+        }
+        return argv;
     }
 }

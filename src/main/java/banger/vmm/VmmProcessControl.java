@@ -29,6 +29,12 @@ public final class VmmProcessControl {
         void send();
     }
 
+    /** Handles for every running VMM of {@code kind} carrying {@code marker} with a path under {@code vmDir}. */
+    public java.util.List<VmmHandle> find(String kind, String marker, java.nio.file.Path vmDir, String controlSocket) {
+        return processes.findMarked(marker, vmDir).stream()
+                .map(pid -> new VmmHandle(kind, pid, controlSocket, marker)).toList();
+    }
+
     public boolean alive(VmmHandle handle) {
         return processes.runningWithArgument(handle.pid(), handle.cmdlineMarker());
     }

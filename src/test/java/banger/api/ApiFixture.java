@@ -1,5 +1,9 @@
 package banger.api;
 
+import banger.doctor.DoctorCheck;
+import banger.doctor.DoctorService;
+import banger.exec.GuestExec;
+import banger.operation.ImageOperationControl;
 import banger.operation.OperationControl;
 import banger.vm.VmControl;
 import banger.metrics.BangerMetrics;
@@ -21,18 +25,18 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
-/** A live HttpApi bound to a free loopback port, and a java.net.http client that talks to it with the token. */
+/** A live ApiServer bound to a free loopback port, and a java.net.http client that talks to it with the token. */
 final class ApiFixture {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    final HttpApi api;
+    final ApiServer api;
     final ServerBinding binding;
     final String token;
     final URI base;
     final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ApiFixture(HttpApi api, ServerBinding binding, String token) {
+    private ApiFixture(ApiServer api, ServerBinding binding, String token) {
         this.api = api;
         this.binding = binding;
         this.token = token;
@@ -49,15 +53,24 @@ final class ApiFixture {
 
     static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, FakeVmControl control, GuestExec exec,
                             EventFeed feed, DoctorService doctor) throws Exception {
-        return start(kit, config, stateDir, control, new FakeOperationControl(control), exec, feed, doctor);
+        return start(kit, config, stateDir, control, new FakeOperationControl(control),
+                new FakeImageOperationControl(control), exec, feed, doctor);
     }
 
     static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, VmControl control,
                             OperationControl operations, GuestExec exec, EventFeed feed, DoctorService doctor)
             throws Exception {
+        return start(kit, config, stateDir, control, operations, null, exec, feed, doctor);
+    }
+
+    /** @param images null: a server with no image operations */
+    static ApiFixture start(ActorTestKit kit, Config config, Path stateDir, VmControl control,
+                            OperationControl operations, ImageOperationControl images, GuestExec exec, EventFeed feed,
+                            DoctorService doctor) throws Exception {
         ApiToken token = ApiToken.loadOrCreate(stateDir);
-        HttpApi api = new HttpApi(kit.system(), control, operations, token, exec, feed, doctor,
-                new BangerMetrics(false), config);
+        ApiServer api = new ApiServer(kit.system(), new ApiServices(control, operations, exec, feed, doctor,
+                new BangerMetrics(false), FakeGuestIo.create(), new FakeSessionControl(),
+                images != null ? images : ImageOperationControls.NONE, new FakePortForwarding()), token, config);
         ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return new ApiFixture(api, binding, Files.readString(stateDir.resolve(ApiToken.FILE_NAME)).strip());
     }
@@ -79,6 +92,16 @@ final class ApiFixture {
 
     HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Sends on a connection of its own, for requests after which the server closes the connection (a 413 whose
+     * body it did not read, a request timeout): the shared client could otherwise pick that connection for the
+     * next test's request before it sees it closed.
+     */
+    HttpResponse<String> sendAlone(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpClient alone = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return alone.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> send(String method, String path, String jsonBody) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package banger.api;
 
+import banger.exec.GuestExec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,12 +1,14 @@
 package banger.api;
 
-import banger.image.ImageView;
-import banger.vm.CreateVmRequest;
-import banger.vm.HistoryEntry;
-import banger.vm.PatchVmRequest;
-import banger.vm.RequestRejected;
+import banger.wire.ImageView;
+import banger.wire.CreateVmRequest;
+import banger.wire.HistoryEntry;
+import banger.wire.PatchVmRequest;
+import banger.core.Rejected;
+import banger.core.Rejection;
+import banger.wire.EgressPolicy;
 import banger.vm.VmControl;
-import banger.vm.VmView;
+import banger.wire.VmView;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +33,8 @@ final class FakeVmControl implements VmControl {
     volatile Path consoleDir = Path.of("/nonexistent");
     volatile CompletableFuture<List<VmView>> listAnswer;
     volatile Duration bootstrapTakes = Duration.ZERO;
+    /** Images made by {@link FakeImageOperationControl}, listed after tiny. */
+    final List<ImageView> made = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile Duration transitionTakes = Duration.ZERO;
 
     void put(VmView vm) {
@@ -53,16 +57,17 @@ final class FakeVmControl implements VmControl {
     public CompletionStage<VmView> create(CreateVmRequest r) {
         calls.add("create " + r.name());
         if (TAKEN_NAME.equals(r.name())) {
-            return CompletableFuture.failedFuture(new RequestRejected(RequestRejected.Reason.CONFLICT,
+            return CompletableFuture.failedFuture(new Rejected(Rejection.Reason.CONFLICT,
                     "a VM named " + r.name() + " exists"));
         }
         if (UNKNOWN_IMAGE.equals(r.image())) {
-            return CompletableFuture.failedFuture(new RequestRejected(RequestRejected.Reason.UNKNOWN_IMAGE,
+            return CompletableFuture.failedFuture(new Rejected(Rejection.Reason.UNKNOWN_IMAGE,
                     "no image named " + r.image()));
         }
         VmView vm = new VmView("id-" + r.name(), r.name(), "created", null, r.image() == null ? "tiny" : r.image(),
                 r.vcpus() == null ? 1 : r.vcpus(), r.memoryMib() == null ? 256 : r.memoryMib(),
-                r.diskMib() == null ? 512 : r.diskMib(), null, null, r.labels() == null ? Map.of() : r.labels(), T0, T0);
+                r.diskMib() == null ? 512 : r.diskMib(), null, null, r.labels() == null ? Map.of() : r.labels(), T0, T0,
+                EgressPolicy.orDefault(r.egress()));
         put(vm);
         return CompletableFuture.completedFuture(vm);
     }
@@ -89,7 +94,8 @@ final class FakeVmControl implements VmControl {
             VmView patched = new VmView(vm.id(), vm.name(), vm.state(), vm.stateReason(), vm.image(),
                     r.vcpus() == null ? vm.vcpus() : r.vcpus(), r.memoryMib() == null ? vm.memoryMib() : r.memoryMib(),
                     r.diskMib() == null ? vm.diskMib() : r.diskMib(), vm.address(), vm.pid(),
-                    r.labels() == null ? vm.labels() : r.labels(), vm.createdAt(), T0.plusSeconds(60));
+                    r.labels() == null ? vm.labels() : r.labels(), vm.createdAt(), T0.plusSeconds(60),
+                    r.egress() == null ? vm.egress() : r.egress());
             put(patched);
             return patched;
         });
@@ -116,6 +122,26 @@ final class FakeVmControl implements VmControl {
     }
 
     @Override
+    public CompletionStage<VmView> pause(String ref) {
+        return transition("pause", ref, "paused");
+    }
+
+    @Override
+    public CompletionStage<VmView> resume(String ref) {
+        return transition("resume", ref, "running");
+    }
+
+    @Override
+    public CompletionStage<VmView> suspend(String ref) {
+        return transition("suspend", ref, "suspended");
+    }
+
+    @Override
+    public void touch(String ref) {
+        calls.add("touch " + ref);
+    }
+
+    @Override
     public CompletionStage<VmView> delete(String ref) {
         return transition("delete", ref, "deleted");
     }
@@ -137,14 +163,27 @@ final class FakeVmControl implements VmControl {
     @Override
     public CompletionStage<List<ImageView>> images() {
         calls.add("images");
-        return CompletableFuture.completedFuture(List.of(image("tiny")));
+        List<ImageView> all = new java.util.ArrayList<>(List.of(image("tiny")));
+        all.addAll(made);
+        return CompletableFuture.completedFuture(all);
     }
 
     @Override
-    public CompletionStage<ImageView> bootstrapImage(String preset, String name) {
-        calls.add("bootstrap " + preset + " " + name);
-        return CompletableFuture.supplyAsync(() -> image(name),
-                CompletableFuture.delayedExecutor(bootstrapTakes.toMillis(), TimeUnit.MILLISECONDS));
+    public CompletionStage<ImageView> registerImage(String name, String os, String kernel, String initrd, String rootfs) {
+        calls.add("register image " + name);
+        return CompletableFuture.completedFuture(image(name));
+    }
+
+    @Override
+    public CompletionStage<ImageView> deleteImage(String name) {
+        calls.add("delete image " + name);
+        return CompletableFuture.completedFuture(image(name));
+    }
+
+    @Override
+    public CompletionStage<ImageView> promoteVm(String ref, String name) {
+        calls.add("promote " + ref + " " + name);
+        return CompletableFuture.completedFuture(image(name));
     }
 
     static ImageView image(String name) {
@@ -166,6 +205,6 @@ final class FakeVmControl implements VmControl {
         return vms.values().stream().filter(vm -> vm.id().equals(ref) || vm.name().equals(ref)).findFirst()
                 .map(CompletableFuture::completedFuture)
                 .orElseGet(() -> CompletableFuture.failedFuture(
-                        new RequestRejected(RequestRejected.Reason.NOT_FOUND, "no VM named " + ref)));
+                        new Rejected(Rejection.Reason.NOT_FOUND, "no VM named " + ref)));
     }
 }

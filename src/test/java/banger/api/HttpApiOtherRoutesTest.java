@@ -1,5 +1,9 @@
 package banger.api;
 
+import banger.exec.ExecOutput;
+import banger.doctor.DoctorCheck;
+import banger.doctor.DoctorService;
+import banger.exec.GuestExec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +44,7 @@ class HttpApiOtherRoutesTest {
         consoleDir = Files.createDirectories(stateDir.resolve("console"));
         GuestExec exec = (ref, argv, stdin, timeout) -> {
             execCalls.add(ref + " " + argv + " stdin=" + new String(stdin, StandardCharsets.UTF_8) + " " + timeout);
-            return CompletableFuture.completedFuture(new ExecResult("Linux web\n", "", 0));
+            return CompletableFuture.completedFuture(new ExecOutput("Linux web\n", "", 0));
         };
         EventFeed feed = after -> Source.<FeedEvent>never().mapMaterializedValue(m -> NotUsed.getInstance());
         DoctorService doctor = ApiFixture.doctor(List.of(
@@ -139,18 +143,34 @@ class HttpApiOtherRoutesTest {
     }
 
     @Test
-    void imagesAreListedAndBootstrapAnswers201() throws Exception {
+    void imagesAreListedAndBootstrapAnswers202WithItsOperation() throws Exception {
         JsonNode images = ApiFixture.json(api.get("/v1/images")).get("images");
         assertEquals("tiny", images.get(0).get("name").asText());
         assertEquals(64L << 20, images.get(0).get("rootfs_bytes").asLong());
         assertEquals("2024-05-01T10:00:00Z", images.get(0).get("created_at").asText());
 
         HttpResponse<String> r = api.send("POST", "/v1/images/bootstrap", "{\"preset\":\"tiny\",\"name\":\"mini\"}");
-        assertEquals(201, r.statusCode(), r.body());
-        assertEquals("mini", ApiFixture.json(r).get("name").asText());
+        assertEquals(202, r.statusCode(), r.body());
+        assertEquals("mini", ApiFixture.json(r).get("image").asText());
+        assertEquals("bootstrap_image", ApiFixture.json(r).get("kind").asText());
+        assertEquals("/v1/operations/op-mini", r.headers().firstValue("Location").orElse(null));
         assertEquals(400, api.send("POST", "/v1/images/bootstrap", "{\"preset\":\"tiny\",\"name\":\"Bad Name\"}")
                 .statusCode());
         assertEquals(List.of("images", "bootstrap tiny mini"), control.calls);
+    }
+
+    @Test
+    void pullValidatesTheReferenceAndNameBeforeAskingForTheImage() throws Exception {
+        HttpResponse<String> r = api.send("POST", "/v1/images/pull?wait=true",
+                "{\"ref\":\"127.0.0.1:5000/tests/bb:1\",\"name\":\"bb\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("bb", ApiFixture.json(r).get("name").asText());
+        HttpResponse<String> malformed = api.send("POST", "/v1/images/pull", "{\"ref\":\"UPPER/x:1\",\"name\":\"bb\"}");
+        assertEquals(400, malformed.statusCode());
+        assertTrue(malformed.body().contains("malformed image reference"), malformed.body());
+        assertEquals(400, api.send("POST", "/v1/images/pull", "{\"ref\":\"busybox\",\"name\":\"Bad Name\"}").statusCode());
+        assertEquals(400, api.send("POST", "/v1/images/pull", "{\"name\":\"bb\"}").statusCode());
+        assertEquals(List.of("pull 127.0.0.1:5000/tests/bb:1 bb", "images"), control.calls);
     }
 
     @Test

@@ -1,11 +1,12 @@
 package banger.api;
 
+import banger.exec.GuestExec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import banger.operation.OperationRegistry;
 import banger.operation.OperationSettings;
-import banger.operation.OperationView;
+import banger.wire.OperationView;
 import banger.operation.RegistryOperationControl;
 import banger.persistence.SqliteReadJournal;
 import banger.vm.FleetVmControl;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The operation routes end to end: the real HttpApi over a real fleet, VM actors and operation registry,
+ * The operation routes end to end: the real ApiServer over a real fleet, VM actors and operation registry,
  * journaled in the SQLite store; only the host side effects are scripted.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -206,7 +207,7 @@ class OperationRoutesTest {
         ActorRef<OperationRegistry.Command> again = kit.spawn(OperationRegistry.create(
                 kit.createTestProbe(banger.vm.VmFleet.Command.class).ref(), settings, Clock.systemUTC()));
         TestProbe<StatusReply<OperationView>> reply = kit.createTestProbe();
-        again.tell(new OperationRegistry.CreateVm(new banger.vm.CreateVmRequest("younger", null, null, null, null,
+        again.tell(new OperationRegistry.CreateVm(new banger.wire.CreateVmRequest("younger", null, null, null, null,
                 false, null), "young-key", reply.ref()));
         OperationView recovered = reply.receiveMessage(Duration.ofSeconds(5)).getValue();
         assertEquals(newer, recovered.id());

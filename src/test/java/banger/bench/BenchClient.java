@@ -27,9 +27,9 @@ final class BenchClient {
     /** POST /v1/vms/{name}/{operation}, or DELETE /v1/vms/{name} for "delete". */
     void lifecycle(String operation, String name) {
         if (operation.equals("delete")) {
-            call("DELETE", "/v1/vms/" + name, null, 200);
+            call("DELETE", "/v1/vms/" + name + "?wait=true", null, 200);
         } else {
-            call("POST", "/v1/vms/" + name + "/" + operation, null, 200);
+            call("POST", "/v1/vms/" + name + "/" + operation + "?wait=true", null, 200);
         }
     }
 

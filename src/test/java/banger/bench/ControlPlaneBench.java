@@ -28,7 +28,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The control-plane benchmark (not a test; run it with bench/run): the real HttpApi, VmFleet and SQLite journal
+ * The control-plane benchmark (not a test; run it with bench/run): the real ApiServer, VmFleet and SQLite journal
  * in this JVM, over HTTP, with a stand-in runtime whose VMs "boot" at once, so it measures banger's own
  * overhead. Every part gets a fresh daemon in a fresh state directory. Prints a Markdown table.
  */

@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.daemon.DaemonOptions;
+import banger.wire.DaemonOptions;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,6 +33,8 @@ final class CliRunner {
     final List<DaemonOptions> daemonRuns = new ArrayList<>();
     final Path stateDir;
     int terminalExitCode;
+    /** What happens while the interactive program "runs" (it returns at once unless this waits). */
+    Runnable duringTerminal = () -> { };
     /** What the fake daemon start throws, if anything. */
     RuntimeException daemonFailure;
     InputStream stdin = new ByteArrayInputStream(new byte[0]);
@@ -50,6 +52,7 @@ final class CliRunner {
         CliEnvironment environment = new CliEnvironment(Map.copyOf(env), stdin,
                 argv -> {
                     terminalRuns.add(argv);
+                    duringTerminal.run();
                     return terminalExitCode;
                 },
                 options -> {

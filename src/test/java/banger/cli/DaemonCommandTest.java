@@ -1,6 +1,6 @@
 package banger.cli;
 
-import banger.daemon.DaemonOptions;
+import banger.wire.DaemonOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,30 +57,87 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"start,POST,/v1/vms/web/start", "stop,POST,/v1/vms/web/stop", "restart,POST,/v1/vms/web/restart",
-            "kill,POST,/v1/vms/web/kill", "rm,DELETE,/v1/vms/web"})
-    void lifecycleCommandsSendTheirRequestAndPrintTheNewState(String command, String method, String path) {
-        daemon.answer(method, path, 200, ApiSamples.vm("web", "stopped", null));
+    @CsvSource({"start,POST,/v1/vms/web/start,start_vm,running", "stop,POST,/v1/vms/web/stop,stop_vm,stopped",
+            "restart,POST,/v1/vms/web/restart,restart_vm,running",
+            "suspend,POST,/v1/vms/web/suspend,suspend_vm,suspended"})
+    void lifecycleCommandsFollowTheirOperationAndPrintTheNewState(String command, String method, String path,
+                                                                 String kind, String state) {
+        daemon.answer(method, path, 202, ApiSamples.operation("op-1", kind, "web", "running"));
+        daemon.answer("GET", "/v1/operations/op-1", 200, ApiSamples.operation("op-1", kind, "web", "succeeded"));
+        daemon.answer("GET", "/v1/vms/vm-web-1", 200, ApiSamples.vm("web", state, null));
 
         var result = cli.run("vm", command, "web");
 
         assertEquals(0, result.exit(), result.err());
-        var request = daemon.onlyRequest();
-        assertEquals(method, request.method());
-        assertEquals(path, request.path());
-        assertEquals("Bearer file-token", request.header("Authorization"));
+        var sent = daemon.requests().get(0);
+        assertEquals(method, sent.method());
+        assertEquals(path, sent.path());
+        assertNull(sent.query(), "no ?wait: the CLI follows the operation");
+        assertEquals("Bearer file-token", sent.header("Authorization"));
+        assertEquals("/v1/operations/op-1", daemon.requests().get(1).path());
+        assertEquals("web " + state + "\n", result.out());
+        assertTrue(result.err().contains("... done"), result.err());
+    }
+
+    @Test
+    void rmFollowsTheDeleteAndPrintsTheVmDeleted() {
+        daemon.answer("DELETE", "/v1/vms/web", 202, ApiSamples.operation("op-2", "delete_vm", "web", "running"));
+        daemon.answer("GET", "/v1/operations/op-2", 200, ApiSamples.operation("op-2", "delete_vm", "web",
+                "succeeded"));
+
+        var result = cli.run("vm", "rm", "web");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals("web deleted\n", result.out());
+        assertEquals(2, daemon.requests().size(), "the deleted VM is not asked for");
+    }
+
+    @Test
+    void killIsAnsweredAtOnceWithTheVm() {
+        daemon.answer("POST", "/v1/vms/web/kill", 200, ApiSamples.vm("web", "stopped", null));
+
+        var result = cli.run("vm", "kill", "web");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals("/v1/vms/web/kill", daemon.onlyRequest().path());
         assertEquals("web stopped\n", result.out());
+    }
+
+    @Test
+    void noWaitPrintsTheOperationAndDoesNotFollowIt() {
+        daemon.answer("POST", "/v1/vms/web/stop", 202, ApiSamples.operation("op-3", "stop_vm", "web", "running"));
+
+        var result = cli.run("vm", "stop", "web", "--no-wait");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals("op-3 stop_vm web running\n", result.out());
+        assertEquals(1, daemon.requests().size());
+    }
+
+    @Test
+    void aFailedOperationIsReportedWithItsErrorAndExitsOne() {
+        daemon.answer("POST", "/v1/vms/web/start", 202, ApiSamples.operation("op-4", "start_vm", "web", "running"));
+        daemon.answer("GET", "/v1/operations/op-4", 200, ApiSamples.failedOperation("op-4", "start_vm", "web",
+                "operation_failed", "VM web failed to start: kernel panic"));
+
+        var result = cli.run("vm", "start", "web");
+
+        assertEquals(1, result.exit());
+        assertTrue(result.err().contains("failed"), result.err());
+        assertTrue(result.err().contains("banger: operation_failed: VM web failed to start: kernel panic"),
+                result.err());
     }
 
     @Test
     void lifecycleCommandGoesOnAfterAFailedVmAndExitsOne() {
         daemon.answer("POST", "/v1/vms/ghost/stop", 404, ApiSamples.error("not_found", "no VM named ghost"));
-        daemon.answer("POST", "/v1/vms/web/stop", 200, ApiSamples.vm("web", "stopped", null));
+        daemon.answer("POST", "/v1/vms/web/stop", 202, ApiSamples.operation("op-5", "stop_vm", "web", "running"));
+        daemon.answer("GET", "/v1/operations/op-5", 200, ApiSamples.operation("op-5", "stop_vm", "web", "succeeded"));
+        daemon.answer("GET", "/v1/vms/vm-web-1", 200, ApiSamples.vm("web", "stopped", null));
 
         var result = cli.run("vm", "stop", "ghost", "web");
 
         assertEquals(1, result.exit());
-        assertEquals(2, daemon.requests().size());
         assertTrue(result.err().contains("banger: not_found: no VM named ghost\n"), result.err());
         assertEquals("web stopped\n", result.out());
     }
@@ -151,6 +209,24 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
     }
 
     @Test
+    void showPrintsTheSavedStateOfASuspendedVmAndHowItsLastStartWent() {
+        daemon.answer("GET", "/v1/vms/web", 200, """
+                {"id":"vm-web-1","name":"web","state":"suspended","image":"tiny","vcpus":2,"memory_mib":512,
+                 "disk_mib":2048,"labels":{},"created_at":"2025-06-01T11:55:00Z","updated_at":"2025-06-01T11:56:00Z",
+                 "saved_state":{"bytes":104857600,"saved_at":"2025-06-01T11:56:00Z"},
+                 "last_start":{"kind":"cold","cold_boot_reason":"the disk changed since the suspend"}}""");
+
+        var text = cli.run("vm", "show", "web");
+
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("state:    suspended"), text.out());
+        assertTrue(text.out().contains("saved:    100"), text.out());
+        assertTrue(text.out().contains("2025-06-01T11:56:00Z (a start resumes it)"), text.out());
+        assertTrue(text.out().contains("started:  cold (the saved state was not used: the disk changed since the "
+                + "suspend)"), text.out());
+    }
+
+    @Test
     void namesAreEscapedInPaths() {
         daemon.answer("GET", "/v1/vms/a%20b", 200, ApiSamples.vm("a b", "running", null));
 
@@ -205,6 +281,17 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
     }
 
     @Test
+    void execSaysWhenTheDaemonTruncatedTheOutput() throws Exception {
+        daemon.answer("POST", "/v1/vms/web/exec", 200,
+                "{\"stdout\":\"yyyy\",\"stderr\":\"\",\"exit_code\":-1,\"truncated\":true}");
+
+        var result = cli.run("vm", "exec", "web", "--", "yes");
+
+        assertEquals("yyyy", result.out());
+        assertTrue(result.err().contains("output truncated"), result.err());
+    }
+
+    @Test
     void execWithStdinSendsTheInput() throws Exception {
         daemon.answer("POST", "/v1/vms/web/exec", 200, "{\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":0}");
         cli.stdin = new ByteArrayInputStream("hello\n".getBytes(StandardCharsets.UTF_8));
@@ -231,6 +318,47 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
         assertEquals(List.of(List.of("ssh", "-i", key.toString(), "-o", "StrictHostKeyChecking=no",
                 "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@172.30.0.5", "uptime")),
                 cli.terminalRuns);
+    }
+
+    @Test
+    void anSshSessionIsReportedAsActivityOnTheVmWhileItLasts() throws Exception {
+        daemon.answer("GET", "/v1/vms/web", 200, ApiSamples.vm("web", "running", "172.30.0.5/24")
+                .replace("\"pid\":4242", "\"pid\":4242,\"idle_timeout_s\":2"));
+        daemon.answer("POST", "/v1/vms/vm-web-1/activity", 200, ApiSamples.vm("web", "running", "172.30.0.5/24"));
+        Path key = cli.stateDir.resolve("ssh/id_ed25519");
+        Files.createDirectories(key.getParent());
+        Files.writeString(key, "key");
+        // with a 2 s idle timeout the session reports every second: wait for two reports while "ssh" runs
+        cli.duringTerminal = () -> {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (activityReports() < 2 && System.nanoTime() < deadline) {
+                pause();
+            }
+        };
+
+        var result = cli.run("vm", "ssh", "web");
+
+        assertEquals(0, result.exit(), result.err());
+        assertTrue(activityReports() >= 2, daemon.requests().toString());
+        long afterExit = activityReports();
+        long quiet = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+        while (System.nanoTime() < quiet) {
+            pause();
+        }
+        assertEquals(afterExit, activityReports(), "no reports once the session ended");
+    }
+
+    private long activityReports() {
+        return daemon.requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals("/v1/vms/vm-web-1/activity")).count();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -54,7 +54,7 @@ final class DaemonHarness implements AutoCloseable {
     static final int API_PORT = 7070;
     static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration HEALTH_WAIT = Duration.ofSeconds(90);
+    private static final Duration HEALTH_WAIT = Duration.ofMinutes(4);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path LOG_DIR = Path.of("target", "e2e-logs").toAbsolutePath();
 
@@ -75,11 +75,12 @@ final class DaemonHarness implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     private final Thread shutdownHook = new Thread(this::cleanUp, "banger-e2e-cleanup");
+    private final List<String> jvmOptions = new ArrayList<>();
     private Process daemon;
     private String token;
     private boolean closed;
 
-    private DaemonHarness(String label) {
+    private DaemonHarness(String label, String extraConfig) {
         this.label = label;
         this.suffix = String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
         this.namespace = "bge2e-" + suffix;
@@ -109,13 +110,18 @@ final class DaemonHarness implements AutoCloseable {
             host.check(List.of("ip", "link", "set", hostVeth, "up"), COMMAND_TIMEOUT);
             inNamespace.check(List.of("ip", "addr", "add", apiAddress + "/30", "dev", nsVeth), COMMAND_TIMEOUT);
             inNamespace.check(List.of("ip", "link", "set", nsVeth, "up"), COMMAND_TIMEOUT);
-            seedPackageCache();
-            Files.writeString(configFile, """
+            // the daemon's shared cache is its own unless the test names one: never the host's /var/cache/banger
+            String cacheConfig = "banger.images.cache-dir = \"" + stateDir.resolve("cache") + "\"\n";
+            seedPackageCache(Path.of(com.typesafe.config.ConfigFactory.parseString(cacheConfig + extraConfig)
+                    .getString("banger.images.cache-dir")).resolve("debian"));
+            Files.writeString(configFile, cacheConfig + """
                     # e2e: a running VM notices its VMM's death within a second
                     banger.timeouts.liveness-interval = 1s
                     banger.timeouts.shutdown-grace = 20s
                     banger.network.tap-pool-size = 2
-                    """);
+                    # the API listens on the namespace's veth address, which the test reaches from outside
+                    banger.api.allow-non-loopback = true
+                    """ + extraConfig);
             Files.writeString(logbackFile, """
                     <configuration>
                       <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
@@ -133,7 +139,25 @@ final class DaemonHarness implements AutoCloseable {
 
     /** A fresh namespace, state dir and running daemon; {@code label} names the log file. */
     static DaemonHarness start(String label) {
-        DaemonHarness harness = new DaemonHarness(label);
+        return start(label, "");
+    }
+
+    /** As {@link #start(String)}, with {@code extraConfig} (HOCON lines) appended to the daemon's config file. */
+    static DaemonHarness start(String label, String extraConfig) {
+        DaemonHarness harness = new DaemonHarness(label, extraConfig);
+        try {
+            harness.startDaemon();
+        } catch (RuntimeException e) {
+            harness.close();
+            throw e;
+        }
+        return harness;
+    }
+
+    /** As {@link #start(String, String)}, the daemon JVM started with {@code jvmOption} (a -D property, say). */
+    static DaemonHarness startWith(String label, String extraConfig, String jvmOption) {
+        DaemonHarness harness = new DaemonHarness(label, extraConfig);
+        harness.addJvmOption(jvmOption);
         try {
             harness.startDaemon();
         } catch (RuntimeException e) {
@@ -145,6 +169,11 @@ final class DaemonHarness implements AutoCloseable {
 
     String namespace() {
         return namespace;
+    }
+
+    /** The daemon's address on the veth pair, which this JVM reaches (the API listens there). */
+    String apiAddress() {
+        return apiAddress;
     }
 
     Path stateDir() {
@@ -172,14 +201,15 @@ final class DaemonHarness implements AutoCloseable {
             throw new IllegalStateException("the daemon is already running");
         }
         Path javaBinary = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> argv = List.of("ip", "netns", "exec", namespace, javaBinary.toString(),
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", namespace, javaBinary.toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dlogback.configurationFile=" + logbackFile,
-                "-cp", System.getProperty("java.class.path"),
-                "banger.cli.BangerCli", "daemon",
+                "-Dlogback.configurationFile=" + logbackFile));
+        argv.addAll(jvmOptions);
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "banger.launcher.Main", "daemon",
                 "--state-dir", stateDir.toString(),
                 "--listen", apiAddress + ":" + API_PORT,
-                "--config", configFile.toString());
+                "--config", configFile.toString()));
         try {
             Files.writeString(logFile, "---- " + Instant.now() + " starting daemon\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -213,6 +243,11 @@ final class DaemonHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("the daemon left no api.token", e);
         }
+    }
+
+    /** Adds a JVM option (a -D system property, say) to every later {@link #startDaemon()}. */
+    void addJvmOption(String option) {
+        jvmOptions.add(option);
     }
 
     /** The daemon's PID (`ip netns exec` execs in place, so this is the daemon JVM itself). */
@@ -344,9 +379,9 @@ final class DaemonHarness implements AutoCloseable {
 
     // ---- typed helpers over the API
 
-    /** POST /v1/images/bootstrap {"preset":"tiny","name":"tiny"}. */
+    /** POST /v1/images/bootstrap?wait=true {"preset":"tiny","name":"tiny"}. */
     void bootstrapTinyImage() {
-        expect(201, post("/v1/images/bootstrap", Map.of("preset", "tiny", "name", "tiny")));
+        expect(201, post("/v1/images/bootstrap?wait=true", Map.of("preset", "tiny", "name", "tiny")));
     }
 
     /** POST /v1/vms?wait=true: answers 201 with the VM once it is created (and, with start, running). */
@@ -359,11 +394,11 @@ final class DaemonHarness implements AutoCloseable {
     }
 
     E2eVm action(String ref, String action) {
-        return E2eVm.of(expect(200, post("/v1/vms/" + ref + "/" + action, null)).json());
+        return E2eVm.of(expect(200, post("/v1/vms/" + ref + "/" + action + "?wait=true", null)).json());
     }
 
     E2eVm deleteVm(String ref) {
-        return E2eVm.of(expect(200, delete("/v1/vms/" + ref)).json());
+        return E2eVm.of(expect(200, delete("/v1/vms/" + ref + "?wait=true")).json());
     }
 
     List<E2eVm> listVms() {
@@ -377,6 +412,20 @@ final class DaemonHarness implements AutoCloseable {
     }
 
     /** The VM's history as "type" strings, checking that seq increases strictly. */
+    /** The VM's latest event of {@code type} in its history; fails when it has none. */
+    JsonNode lastEvent(String ref, String type) {
+        JsonNode last = null;
+        for (JsonNode event : expect(200, get("/v1/vms/" + ref + "/history")).json().path("events")) {
+            if (type.equals(event.path("type").asText())) {
+                last = event;
+            }
+        }
+        if (last == null) {
+            throw new AssertionError("no " + type + " in the history of " + ref);
+        }
+        return last;
+    }
+
     List<String> historyTypes(String ref) {
         List<String> types = new ArrayList<>();
         long lastSeq = Long.MIN_VALUE;
@@ -436,7 +485,17 @@ final class DaemonHarness implements AutoCloseable {
         }
     }
 
-    private URI uri(String path) {
+    /** The API's base address and bearer token, for tests that stream bodies themselves. */
+    URI baseUri() {
+        return uri("");
+    }
+
+    /** The API token, for clients other than this harness's (WebSocket, raw bodies, the CLI). */
+    String token() {
+        return token;
+    }
+
+    URI uri(String path) {
         return URI.create("http://" + apiAddress + ":" + API_PORT + path);
     }
 
@@ -471,13 +530,13 @@ final class DaemonHarness implements AutoCloseable {
     }
 
     /** Hard-links (or copies) the tiny image's .deb files from the test image cache into the daemon's. */
-    private void seedPackageCache() throws IOException {
+    private void seedPackageCache(Path debianCache) throws IOException {
         Path shared = TestImages.ROOT.resolve(".cache");
         if (!hasDebs(shared)) {
             // builds the shared test image once, which downloads the packages (from the host namespace)
             TestImages.tiny();
         }
-        Path cache = Files.createDirectories(stateDir.resolve("images").resolve(".cache"));
+        Path cache = Files.createDirectories(debianCache);
         try (Stream<Path> debs = Files.list(shared)) {
             for (Path deb : debs.filter(p -> p.toString().endsWith(".deb")).toList()) {
                 Path target = cache.resolve(deb.getFileName());

@@ -41,6 +41,12 @@ class DaemonRestartE2eTest extends TinyDaemonE2eTest {
                 "the history before the crash is intact and Adopted follows it");
         assertEquals("0\n", daemon.exec("survivor", "sh", "-c", "echo $?").path("stdout").asText(),
                 "the adopted guest still answers");
+        // the new daemon copies the running guest's serial console again (SerialConsoles reattaches)
+        // (output before the new daemon attached is dropped, so the guest says it again until it shows)
+        DaemonHarness.await("guest output after the restart in the console log", Duration.ofSeconds(30), () -> {
+            daemon.exec("survivor", "sh", "-c", "echo console-after-restart > /dev/console");
+            return daemon.console("survivor").contains("console-after-restart");
+        });
 
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         DaemonHarness.await("the VM stopped after its VMM was killed", Duration.ofSeconds(20),

@@ -94,6 +94,11 @@ final class OutsideHost implements AutoCloseable {
         reader.start();
     }
 
+    /** Runs programs inside this namespace. */
+    HostCommands commands() {
+        return new NetnsHostCommands(host, namespace);
+    }
+
     /** The lines the server printed for each answered request ("peer A.B.C.D"). */
     List<String> served() {
         synchronized (served) {

@@ -35,7 +35,7 @@ class GuestSshTest {
         assumeFalse("true".equals(System.getProperty("banger.skipE2E")), "e2e tests skipped");
         SshKeys keys = SshKeys.loadOrCreate(dir.resolve("state"));
         dropbear = new DropbearServer(dir.resolve("dropbear"), keys.publicKeyLine());
-        ssh = new GuestSsh(keys.keyPair());
+        ssh = new GuestSsh(keys.keyPair(), HostKeyPins.ACCEPT_ANY);
         try {
             ssh.awaitReady(HOST, dropbear.port, TIMEOUT);
         } catch (GuestSshException e) {
@@ -122,7 +122,7 @@ class GuestSshTest {
     @Test
     void unknownKeyIsRefused() throws IOException {
         SshKeys stranger = SshKeys.loadOrCreate(dir.resolve("stranger"));
-        try (GuestSsh other = new GuestSsh(stranger.keyPair())) {
+        try (GuestSsh other = new GuestSsh(stranger.keyPair(), HostKeyPins.ACCEPT_ANY)) {
             assertThrows(GuestSshException.class,
                     () -> other.exec(HOST, dropbear.port, List.of("true"), null, Duration.ofSeconds(5)));
         }
@@ -151,5 +151,19 @@ class GuestSshTest {
         long start = System.nanoTime();
         assertThrows(GuestSshException.class, () -> ssh.awaitReady(HOST, closedPort, Duration.ofSeconds(1)));
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(3)) < 0);
+    }
+
+    @Test
+    void startedCommandStreamsStdinAndStdoutBothWaysAndReportsItsExit() throws IOException {
+        try (GuestCommand cat = ssh.start(HOST, dropbear.port, List.of("sh", "-c", "cat; exit 3"), TIMEOUT)) {
+            cat.stdin().write("ping\n".getBytes(StandardCharsets.UTF_8));
+            cat.stdin().flush();
+            byte[] echoed = cat.stdout().readNBytes(5);
+            assertEquals("ping\n", new String(echoed, StandardCharsets.UTF_8));
+            cat.stdin().write("pong".getBytes(StandardCharsets.UTF_8));
+            cat.stdin().close();
+            assertEquals("pong", new String(cat.stdout().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(3, cat.awaitExit(TIMEOUT));
+        }
     }
 }

@@ -52,4 +52,21 @@ class ShellQuoteTest {
     void emptyArgvIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> ShellQuote.join(List.of()));
     }
+
+    @Test
+    void assignmentsAndReservedWordsAsTheCommandAreRunAsCommands() {
+        ProcessHostCommands host = new ProcessHostCommands();
+        for (String shell : List.of("sh", "bash")) {
+            for (String command : List.of("A=b", "if", "!", "{", "while", "case")) {
+                String line = ShellQuote.join(List.of(command));
+                CommandResult result = host.run(List.of(shell, "-c", line), Duration.ofSeconds(10));
+                // looked up as a command and not found: 127; as syntax or an assignment it would be 0, 1 or 2
+                assertEquals(127, result.exitCode(), shell + " -c " + line + ": " + result.stderr());
+            }
+        }
+        assertEquals("'A=b' A=b", ShellQuote.join(List.of("A=b", "A=b")));
+        // bash's time keyword would time the pipeline; quoted, /usr/bin/time (or nothing) is run
+        assertEquals("'time' ls", ShellQuote.join(List.of("time", "ls")));
+        assertEquals("ls time", ShellQuote.join(List.of("ls", "time")));
+    }
 }

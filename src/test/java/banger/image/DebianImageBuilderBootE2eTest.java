@@ -110,7 +110,7 @@ class DebianImageBuilderBootE2eTest {
             String boot = consoleText(console);
             assertFalse(boot.contains("[FAILED]"), "no unit failed to start:\n" + boot);
 
-            try (GuestSsh ssh = new GuestSsh(keys.keyPair())) {
+            try (GuestSsh ssh = new GuestSsh(keys.keyPair(), banger.guest.HostKeyPins.ACCEPT_ANY)) {
                 ssh.awaitReady(guest, 22, Duration.ofSeconds(60));
                 System.out.printf("debian: launch to SSH as root %.1f s%n", (System.nanoTime() - started) / 1e9);
                 assertTrue(run(ssh, guest, "git", "--version").startsWith("git version 2."));

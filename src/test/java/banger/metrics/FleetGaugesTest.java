@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import banger.network.TapPoolCommand;
 import banger.network.TapPoolStatus;
 import banger.vm.VmControl;
-import banger.vm.VmView;
+import banger.wire.VmView;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;

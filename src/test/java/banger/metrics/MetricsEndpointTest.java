@@ -53,13 +53,13 @@ class MetricsEndpointTest {
     void lifecycleCallsShowUpAsOperationTimersBootTimesFailuresAndStateGauges() throws Exception {
         assertEquals(201, send("POST", "/v1/vms?wait=true", "{\"name\":\"web\"}").statusCode());
         for (String op : new String[] {"stop", "start", "restart", "kill"}) {
-            assertEquals(200, send("POST", "/v1/vms/web/" + op, null).statusCode(), op);
+            assertEquals(200, send("POST", "/v1/vms/web/" + op + "?wait=true", null).statusCode(), op);
         }
         HttpResponse<String> doomed = send("POST", "/v1/vms?wait=true", "{\"name\":\"doomed\"}");
         assertEquals(500, doomed.statusCode(), doomed.body());
         assertEquals(201, send("POST", "/v1/vms?wait=true", "{\"name\":\"idle\",\"start\":false}").statusCode());
         assertEquals(404, send("POST", "/v1/vms/nosuch/start", null).statusCode());
-        assertEquals(200, send("DELETE", "/v1/vms/web", null).statusCode());
+        assertEquals(200, send("DELETE", "/v1/vms/web?wait=true", null).statusCode());
 
         PrometheusText m = scrapeUntil(t -> t.value("banger_vms", Map.of("state", "failed")).orElse(0.0) == 1.0
                 && t.value("banger_vms", Map.of("state", "created")).orElse(0.0) == 1.0

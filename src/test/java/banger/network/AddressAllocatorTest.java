@@ -1,6 +1,7 @@
 package banger.network;
 
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;
@@ -33,8 +34,8 @@ class AddressAllocatorTest {
         AddressAllocator tiny = new AddressAllocator(Subnet.parse("10.9.0.0/29"));
         Set<String> full = Set.of("10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6");
         assertEquals(5, tiny.guestCapacity());
-        RequestRejected e = assertThrows(RequestRejected.class, () -> tiny.allocate(full));
-        assertEquals(RequestRejected.Reason.UNAVAILABLE, e.reason());
+        Rejected e = assertThrows(Rejected.class, () -> tiny.allocate(full));
+        assertEquals(Rejection.Reason.UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().contains("10.9.0.0/29"), e.getMessage());
     }
 
@@ -42,6 +43,6 @@ class AddressAllocatorTest {
     void neverHandsOutBroadcast() {
         AddressAllocator smallest = new AddressAllocator(Subnet.parse("10.9.0.0/30"));
         assertEquals("10.9.0.2", smallest.allocate(Set.of()));
-        assertThrows(RequestRejected.class, () -> smallest.allocate(Set.of("10.9.0.2")));
+        assertThrows(Rejected.class, () -> smallest.allocate(Set.of("10.9.0.2")));
     }
 }

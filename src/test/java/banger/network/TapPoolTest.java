@@ -40,6 +40,20 @@ class TapPoolTest {
     }
 
     @Test
+    void tapsAreCreatedForTheOwnerAJailedVmmRunsAs() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1,
+                java.util.Optional.of(new TapOwner(997, 996))));
+        awaitIdle(pool, 1);
+        List<String> add;
+        synchronized (hosts.calls) {
+            add = hosts.calls.stream().filter(c -> String.join(" ", c).startsWith("ip tuntap add")).findFirst()
+                    .orElseThrow();
+        }
+        assertEquals(List.of("user", "997", "group", "996"), add.subList(add.size() - 4, add.size()), add.toString());
+    }
+
+    @Test
     void lendsIdleTapWithoutWaitingForCreation() {
         FakeLinks hosts = new FakeLinks();
         ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 2));
@@ -110,7 +124,7 @@ class TapPoolTest {
         pool.tell(new TapPoolCommand.Lend("vm-4", reply.getRef()));
         String tap = reply.receiveMessage().getValue();
         awaitIdle(pool, 1);
-        pool.tell(new TapPoolCommand.Return(tap));
+        pool.tell(new TapPoolCommand.Return("vm-4", tap));
         awaitCondition(() -> hosts.links.size() == 1 && status(pool).lent().isEmpty(), "surplus TAP deleted");
         assertEquals(1, status(pool).idle());
     }
@@ -124,9 +138,32 @@ class TapPoolTest {
         TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
         pool.tell(new TapPoolCommand.Lend("vm-5", reply.getRef()));
         String tap = reply.receiveMessage().getValue();
-        pool.tell(new TapPoolCommand.Return(tap));
+        pool.tell(new TapPoolCommand.Return("vm-5", tap));
         awaitIdle(pool, 1);
         assertTrue(hosts.links.containsKey(tap), "the returned TAP itself is idle again");
+    }
+
+    @Test
+    void aDuplicateReturnByAnEarlierHolderLeavesTheTapWithItsNewHolder() {
+        FakeLinks hosts = new FakeLinks();
+        ActorRef<TapPoolCommand> pool = testKit.spawn(TapPool.create(hosts, BRIDGE, 1));
+        awaitIdle(pool, 1);
+        hosts.failCreate = true;
+        TestProbe<StatusReply<String>> reply = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.Lend("vm-old", reply.getRef()));
+        String tap = reply.receiveMessage(Duration.ofSeconds(5)).getValue();
+        pool.tell(new TapPoolCommand.Return("vm-old", tap));
+        awaitCondition(() -> status(pool).lent().isEmpty() && hosts.links.containsKey(tap)
+                && status(pool).idle() >= 1, "the returned TAP is idle again");
+        pool.tell(new TapPoolCommand.Lend("vm-new", reply.getRef()));
+        assertEquals(tap, reply.receiveMessage(Duration.ofSeconds(5)).getValue(), "the same TAP is lent again");
+
+        pool.tell(new TapPoolCommand.Return("vm-old", tap));
+
+        TestProbe<TapPoolStatus> probe = testKit.createTestProbe();
+        pool.tell(new TapPoolCommand.GetStatus(probe.getRef()));
+        assertEquals("vm-new", probe.receiveMessage().lent().get(tap));
+        assertTrue(hosts.links.containsKey(tap), "the TAP in use by vm-new is neither reset nor deleted");
     }
 
     @Test
@@ -139,7 +176,7 @@ class TapPoolTest {
         String tap = reply.receiveMessage().getValue();
         awaitIdle(pool, 1);
         hosts.links.remove(tap);
-        pool.tell(new TapPoolCommand.Return(tap));
+        pool.tell(new TapPoolCommand.Return("vm-6", tap));
         awaitCondition(() -> status(pool).lent().isEmpty(), "broken TAP dropped");
         assertEquals(1, status(pool).idle());
         assertFalse(hosts.links.containsKey(tap));

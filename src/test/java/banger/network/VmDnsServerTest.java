@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VmDnsServerTest {
 
+    static final Subnet LOOPBACK_CLIENTS = Subnet.parse("127.0.0.0/8");
+
     private static VmDnsServer server;
     private static VmDnsServer upstream;
     private static VmDnsServer forwarding;
@@ -32,12 +34,13 @@ class VmDnsServerTest {
     @BeforeAll
     static void startServers() throws Exception {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        server = new VmDnsServer(loopback, 0, "vm", List.of());
+        server = new VmDnsServer(loopback, 0, "vm", List.of(), LOOPBACK_CLIENTS, DnsLimits.DEFAULT);
         server.start();
-        upstream = new VmDnsServer(loopback, 0, "elsewhere", List.of());
+        upstream = new VmDnsServer(loopback, 0, "elsewhere", List.of(), LOOPBACK_CLIENTS, DnsLimits.DEFAULT);
         upstream.start();
         upstream.register("db", "10.1.2.3");
-        forwarding = new VmDnsServer(loopback, 0, "vm", List.of(new InetSocketAddress(loopback, upstream.port())));
+        forwarding = new VmDnsServer(loopback, 0, "vm", List.of(new InetSocketAddress(loopback, upstream.port())),
+                LOOPBACK_CLIENTS, DnsLimits.DEFAULT);
         forwarding.start();
     }
 

@@ -1,16 +1,18 @@
 package banger.operation;
 
+import banger.testsupport.InMemoryPersistence;
+import banger.wire.OperationView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import banger.vm.CreateVmRequest;
-import banger.vm.RequestRejected;
+import banger.wire.CreateVmRequest;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import banger.vm.VmCommand;
 import banger.vm.VmFleet;
-import banger.vm.VmView;
-import com.typesafe.config.ConfigFactory;
+import banger.wire.VmView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +23,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -31,10 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The registry against a scripted fleet: the in-between states, restarts and pruning. */
 class OperationRegistryTest {
 
-    static final ActorTestKit testKit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
-            .withFallback(ConfigFactory.load()));
+    static final ActorTestKit testKit = InMemoryPersistence.testKit();
     static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
 
     private final TestProbe<VmFleet.Command> fleet = testKit.createTestProbe();
@@ -156,11 +153,13 @@ class OperationRegistryTest {
         assertEquals("vm-phoenix", resolve.ref());
         TestProbe<VmCommand> vm = testKit.createTestProbe();
         resolve.replyTo().tell(StatusReply.success(vm.ref()));
-        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(vm("vm-phoenix", "phoenix", "starting"));
+        vm.expectMessageClass(VmCommand.Get.class).replyTo()
+                .tell(StatusReply.success(vm("vm-phoenix", "phoenix", "starting")));
         // still starting (the VM is being checked against the host): asked again a moment later
         resolve = fleet.expectMessageClass(VmFleet.Resolve.class, Duration.ofSeconds(3));
         resolve.replyTo().tell(StatusReply.success(vm.ref()));
-        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(vm("vm-phoenix", "phoenix", "running"));
+        vm.expectMessageClass(VmCommand.Get.class).replyTo()
+                .tell(StatusReply.success(vm("vm-phoenix", "phoenix", "running")));
         awaitState(id, "succeeded");
     }
 
@@ -174,12 +173,23 @@ class OperationRegistryTest {
         fleet.expectMessageClass(VmFleet.Create.class);
 
         restart();
-        VmFleet.Resolve resolve = fleet.expectMessageClass(VmFleet.Resolve.class);
         TestProbe<VmCommand> vm = testKit.createTestProbe();
-        resolve.replyTo().tell(StatusReply.success(vm.ref()));
+        for (int i = 0; i < 2; i++) {
+            // "limbo" never reached the fleet: looked up by name, it is not there
+            VmFleet.Resolve resolve = fleet.expectMessageClass(VmFleet.Resolve.class);
+            resolve.replyTo().tell(resolve.ref().equals("limbo")
+                    ? StatusReply.error(new Rejected(Rejection.Reason.NOT_FOUND, "no VM limbo"))
+                    : StatusReply.success(vm.ref()));
+        }
         VmView stopped = new VmView("vm-lost", "lost", "stopped", "VMM not running after daemon restart", "tiny", 1,
                 256, 512, null, null, Map.of(), Instant.now(), Instant.now());
-        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(stopped);
+        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(StatusReply.success(stopped));
+        // the interrupted boot is resumed once; here it fails again, and the operation ends as its VM did
+        resolveTo(vm);
+        vm.expectMessageClass(VmCommand.Start.class).replyTo().tell(StatusReply.error(
+                new Rejected(Rejection.Reason.OPERATION_FAILED, "VMM exited during boot")));
+        resolveTo(vm);
+        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(StatusReply.success(stopped));
         OperationView failed = awaitState(runningId, "failed");
         assertTrue(failed.error().message().contains("daemon restarted"), failed.error().message());
         assertTrue(failed.error().message().contains("stopped"), failed.error().message());
@@ -190,6 +200,30 @@ class OperationRegistryTest {
                 .orElseThrow();
         assertEquals("failed", limbo.state());
         assertTrue(limbo.error().message().contains("before the VM was registered"), limbo.error().message());
+    }
+
+    private void resolveTo(TestProbe<VmCommand> vm) {
+        VmFleet.Resolve resolve = fleet.expectMessageClass(VmFleet.Resolve.class);
+        resolve.replyTo().tell(StatusReply.success(vm.ref()));
+    }
+
+    @Test
+    void anInterruptedBootIsResumedAfterARestartAndTheCreateSucceedsWithItsVm() {
+        start(Duration.ofMinutes(1));
+        TestProbe<StatusReply<OperationView>> running = createAsync("phoenix", null);
+        accept("vm-phoenix");
+        String id = running.receiveMessage().getValue().id();
+
+        restart();
+        TestProbe<VmCommand> vm = testKit.createTestProbe();
+        resolveTo(vm);
+        vm.expectMessageClass(VmCommand.Get.class).replyTo().tell(StatusReply.success(new VmView("vm-phoenix",
+                "phoenix", "stopped", "VMM not running after daemon restart", "tiny", 1, 256, 512, null, null,
+                Map.of(), Instant.now(), Instant.now())));
+        resolveTo(vm);
+        vm.expectMessageClass(VmCommand.Start.class).replyTo().tell(StatusReply.success(
+                vm("vm-phoenix", "phoenix", "running")));
+        assertEquals("vm-phoenix", awaitState(id, "succeeded").vmId());
     }
 
     @Test
@@ -222,8 +256,8 @@ class OperationRegistryTest {
         while (get(id).isSuccess() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        RequestRejected gone = assertInstanceOf(RequestRejected.class, get(id).getError());
-        assertEquals(RequestRejected.Reason.NOT_FOUND, gone.reason());
+        Rejected gone = assertInstanceOf(Rejected.class, get(id).getError());
+        assertEquals(Rejection.Reason.NOT_FOUND, gone.reason());
         TestProbe<StatusReply<OperationView>> again = createAsync("brief", "k-brief");
         accept("vm-brief-2");
         assertNotEquals(id, again.receiveMessage().getValue().id(), "the key is forgotten with the operation");

@@ -1,19 +1,21 @@
 package banger.operation;
 
+import banger.testsupport.InMemoryPersistence;
+import banger.wire.OperationView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import banger.vm.CreateVmRequest;
-import banger.vm.RequestRejected;
+import banger.wire.CreateVmRequest;
+import banger.core.Rejected;
+import banger.core.Rejection;
 import banger.vm.ScriptedVmRuntime;
 import banger.vm.TestFleets;
 import banger.vm.VmFleet;
 import banger.vm.VmRuntime;
-import banger.vm.VmView;
-import com.typesafe.config.ConfigFactory;
+import banger.wire.VmView;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +24,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,10 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The registry over a real fleet and real VM actors; only the host side effects are scripted. */
 class OperationsWithFleetTest {
 
-    static final ActorTestKit testKit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
-            .withFallback(ConfigFactory.load()));
+    static final ActorTestKit testKit = InMemoryPersistence.testKit();
     static final ScriptedVmRuntime runtime = new ScriptedVmRuntime();
     static ActorRef<VmFleet.Command> fleet;
     static ActorRef<OperationRegistry.Command> registry;
@@ -117,12 +114,12 @@ class OperationsWithFleetTest {
     void refusedCreateAnswersTheRefusalAndIsRecordedFailed() {
         StatusReply<OperationView> r = create(new CreateVmRequest("ghost", "nope", null, null, null, true, Map.of()),
                 "key-ghost");
-        RequestRejected rej = assertInstanceOf(RequestRejected.class, r.getError());
-        assertEquals(RequestRejected.Reason.UNKNOWN_IMAGE, rej.reason());
+        Rejected rej = assertInstanceOf(Rejected.class, r.getError());
+        assertEquals(Rejection.Reason.UNKNOWN_IMAGE, rej.reason());
         StatusReply<OperationView> again = create(new CreateVmRequest("ghost", "nope", null, null, null, true,
                 Map.of()), "key-ghost");
-        assertEquals(RequestRejected.Reason.UNKNOWN_IMAGE,
-                assertInstanceOf(RequestRejected.class, again.getError()).reason(), "a replay answers the same");
+        assertEquals(Rejection.Reason.UNKNOWN_IMAGE,
+                assertInstanceOf(Rejected.class, again.getError()).reason(), "a replay answers the same");
     }
 
     @Test
@@ -162,8 +159,8 @@ class OperationsWithFleetTest {
         finished(accepted.id());
         TestProbe<StatusReply<OperationView>> cancel = testKit.createTestProbe();
         registry.tell(new OperationRegistry.Cancel(accepted.id(), cancel.ref()));
-        RequestRejected rej = assertInstanceOf(RequestRejected.class, cancel.receiveMessage().getError());
-        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        Rejected rej = assertInstanceOf(Rejected.class, cancel.receiveMessage().getError());
+        assertEquals(Rejection.Reason.CONFLICT, rej.reason());
         assertTrue(rej.getMessage().contains("succeeded"), rej.getMessage());
         assertTrue(vmNames().contains("kept"));
     }
@@ -179,8 +176,8 @@ class OperationsWithFleetTest {
 
         StatusReply<OperationView> other = create(new CreateVmRequest("once", null, 2, null, null, true, Map.of()),
                 "key-once");
-        RequestRejected rej = assertInstanceOf(RequestRejected.class, other.getError());
-        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        Rejected rej = assertInstanceOf(Rejected.class, other.getError());
+        assertEquals(Rejection.Reason.CONFLICT, rej.reason());
         assertTrue(rej.getMessage().contains("different request"), rej.getMessage());
         assertEquals("succeeded", finished(first.id()).state());
     }

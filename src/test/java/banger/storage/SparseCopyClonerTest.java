@@ -38,6 +38,48 @@ class SparseCopyClonerTest {
         assertArrayEquals(before, Files.readAllBytes(image));
     }
 
+    /** Stands for the daemon dying: nothing after it runs, no cleanup either. */
+    private static final class KilledHere extends Error {
+    }
+
+    @Test
+    void aCopyInterruptedMidWayNeverLeavesADiskAtTheFinalPath() throws Exception {
+        Path image = ClonerTestImages.ext4(commands, dir, 16);
+        Path vmDir = dir.resolve("vm");
+        HostCommands dyingMidCopy = new HostCommands() {
+            @Override
+            public banger.host.CommandResult run(List<String> argv, java.time.Duration timeout, byte[] stdin) {
+                if (argv.get(0).equals("cp")) {
+                    // what a SIGKILL leaves: the copy's destination written half-way, and nothing after it
+                    Path destination = Path.of(argv.get(argv.size() - 1));
+                    try {
+                        Files.write(destination, new byte[4096]);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    throw new KilledHere();
+                }
+                return commands.run(argv, timeout, stdin);
+            }
+
+            @Override
+            public long startDetached(List<String> argv, Path output) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean available(String program) {
+                return true;
+            }
+        };
+
+        assertThrows(KilledHere.class, () -> new SparseCopyCloner(dyingMidCopy).clone(image, vmDir, 48));
+
+        assertFalse(Files.exists(vmDir.resolve("disk.raw")), "a half-copied disk must never sit where starts look");
+        VmDisk disk = cloner.clone(image, vmDir, 48);
+        assertEquals("from the image\n", ClonerTestImages.catFile(commands, disk.path(), "/hello"));
+    }
+
     @Test
     void cloneIsSparse() throws Exception {
         Path image = ClonerTestImages.ext4(commands, dir, 16);

@@ -48,4 +48,34 @@ public final class InstantVmRuntime implements VmRuntime {
     public CompletionStage<Void> destroy(VmSpec spec) {
         return CompletableFuture.completedFuture(null);
     }
+
+    @Override
+    public CompletionStage<Void> applyEgress(VmSpec spec) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** A warm start of the stand-in VMM is a start: it has no memory to keep. */
+    @Override
+    public CompletionStage<Launched> warmStart(VmSpec spec) {
+        return start(spec).thenApply(l -> new Launched(l.pid(), true, null));
+    }
+
+    @Override
+    public CompletionStage<Long> suspend(VmSpec spec, boolean paused) {
+        return CompletableFuture.completedFuture(1L << 20);
+    }
+
+    @Override
+    public CompletionStage<Void> pause(VmSpec spec) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> resume(VmSpec spec) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void watchExit(VmSpec spec, Runnable onExit) {
+    }
 }

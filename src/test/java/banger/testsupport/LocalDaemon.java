@@ -2,7 +2,8 @@ package banger.testsupport;
 
 import banger.api.ApiToken;
 import banger.api.EventFeed;
-import banger.api.HttpApi;
+import banger.api.ApiServer;
+import banger.api.ApiServices;
 import banger.api.JournalEventFeed;
 import banger.image.Image;
 import banger.image.ImageRegistry;
@@ -11,15 +12,23 @@ import banger.metrics.FleetGauges;
 import banger.metrics.MeteredOperationControl;
 import banger.metrics.MeteredVmControl;
 import banger.metrics.VmEventMeter;
+import banger.operation.ActorImageOperationControl;
+import banger.operation.ImageOperationSettings;
+import banger.operation.ImageOperations;
+import banger.operation.OperationControl;
 import banger.operation.OperationRegistry;
 import banger.operation.OperationSettings;
 import banger.operation.RegistryOperationControl;
+import banger.persistence.JournalCompactor;
 import banger.persistence.SqliteReadJournal;
 import banger.vm.FleetVmControl;
 import banger.vm.GuestAddresses;
-import banger.vm.RequestRejected;
+import banger.core.Rejected;
+import banger.core.Rejection;
+import banger.vm.Vm;
 import banger.vm.VmDefaults;
 import banger.vm.VmFleet;
+import banger.vm.VmControl;
 import banger.vm.VmNameListener;
 import banger.vm.VmRuntime;
 import com.typesafe.config.Config;
@@ -47,7 +56,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 
 /**
- * The daemon's control plane in-process, for tests and the benchmark: the real HttpApi (with metrics) over the
+ * The daemon's control plane in-process, for tests and the benchmark: the real ApiServer (with metrics) over the
  * real fleet, image registry and SQLite journal in a state directory, bound to a free loopback port. Only the
  * VmRuntime is a stand-in, and there is no network, DNS, guest access or doctor.
  */
@@ -78,6 +87,30 @@ public final class LocalDaemon {
 
     /** Starts everything on {@code system}, whose config came from {@link #config}. */
     public static LocalDaemon start(ActorSystem<?> system, VmRuntime runtime) throws Exception {
+        return start(system, runtime, (operations, vms, metrics) -> operations);
+    }
+
+    /** What the API's operations go through, built from the real ones, the fleet's control and the metrics. */
+    public interface OperationsLayer {
+        OperationControl wrap(OperationControl operations, VmControl vms, BangerMetrics metrics);
+    }
+
+    /** What the API's VM calls go through, built from the fleet's control and the metrics. */
+    public interface VmsLayer {
+        VmControl wrap(VmControl vms, BangerMetrics metrics);
+    }
+
+    /** As {@link #start(ActorSystem, VmRuntime)}, with the API's operations wrapped by {@code layer}. */
+    public static LocalDaemon start(ActorSystem<?> system, VmRuntime runtime, OperationsLayer layer) throws Exception {
+        return start(system, runtime, layer, (vms, metrics) -> vms);
+    }
+
+    /**
+     * As {@link #start(ActorSystem, VmRuntime)}, with the API's operations wrapped by {@code operationsLayer},
+     * then its VM calls by {@code vmsLayer}.
+     */
+    public static LocalDaemon start(ActorSystem<?> system, VmRuntime runtime, OperationsLayer operationsLayer,
+                                    VmsLayer vmsLayer) throws Exception {
         Config config = system.settings().config();
         Config b = config.getConfig("banger");
         Path stateDir = Path.of(b.getString("state-dir"));
@@ -86,7 +119,7 @@ public final class LocalDaemon {
         Instant started = Instant.now();
 
         ActorRef<ImageRegistry.Command> images = system.systemActorOf(ImageRegistry.create((preset, name) -> {
-            throw new RequestRejected(RequestRejected.Reason.INVALID, "no image builds here");
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "no image builds here");
         }), "images", Props.empty());
         Image image = new Image(b.getString("defaults.image"), "tiny", "/stand-in/kernel", null, null,
                 "/stand-in/rootfs", 64L << 20, Instant.now());
@@ -113,20 +146,29 @@ public final class LocalDaemon {
         SqliteReadJournal journal = PersistenceQuery.get(system)
                 .getReadJournalFor(SqliteReadJournal.class, SqliteReadJournal.IDENTIFIER);
         VmEventMeter.run(journal, metrics.registry(), started, system);
+        JournalCompactor.of(system, Path.of(b.getString("persistence.db-path")), Vm.compactionRule(b))
+                .every(system, b.getDuration("compaction.interval"));
         system.systemActorOf(FleetGauges.create(control, Optional.empty(), metrics.registry(),
                 b.getDuration("metrics.poll-interval"), ask), "metrics-gauges", Props.empty());
 
         Duration lifecycle = b.getDuration("timeouts.boot").plus(ask);
+        ActorRef<ImageOperations.Command> imageOperations = system.systemActorOf(ImageOperations.create(images,
+                ImageOperationSettings.fromConfig(b, ask), Clock.systemUTC()), "image-operations", Props.empty());
         ActorRef<OperationRegistry.Command> operations = system.systemActorOf(OperationRegistry.create(fleet,
-                OperationSettings.fromConfig(b, ask, lifecycle), Clock.systemUTC()), "operations", Props.empty());
+                imageOperations, OperationSettings.fromConfig(b, ask, lifecycle), Clock.systemUTC()), "operations",
+                Props.empty());
         EventFeed feed = new JournalEventFeed(system, journal, names::get, config.getInt("banger.api.sse-buffer"));
-        HttpApi api = new HttpApi(system, new MeteredVmControl(control, metrics.registry()),
-                new MeteredOperationControl(new RegistryOperationControl(system, operations,
-                        OperationSettings.fromConfig(b, ask, lifecycle)), metrics.registry()),
-                ApiToken.loadOrCreate(stateDir),
-                (ref, argv, stdin, timeout) -> CompletableFuture.failedFuture(
-                        new RequestRejected(RequestRejected.Reason.UNAVAILABLE, "no guests here")),
-                feed, () -> CompletableFuture.completedFuture(List.of()), metrics, config);
+        OperationControl apiOperations = operationsLayer.wrap(new RegistryOperationControl(system, operations,
+                OperationSettings.fromConfig(b, ask, lifecycle)), control, metrics);
+        ActorImageOperationControl allOperations = new ActorImageOperationControl(system, imageOperations,
+                new MeteredOperationControl(apiOperations, metrics.registry()),
+                ask, config.getDuration("banger.api.bootstrap-timeout"));
+        VmControl apiVms = vmsLayer.wrap(control, metrics);
+        ApiServer api = new ApiServer(system, new ApiServices(new MeteredVmControl(apiVms, metrics.registry()),
+                allOperations, (ref, argv, stdin, timeout) -> CompletableFuture.failedFuture(
+                        new Rejected(Rejection.Reason.UNAVAILABLE, "no guests here")),
+                feed, () -> CompletableFuture.completedFuture(List.of()), metrics, allOperations),
+                ApiToken.loadOrCreate(stateDir), config);
         ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return new LocalDaemon(metrics, binding, readToken(stateDir));
     }

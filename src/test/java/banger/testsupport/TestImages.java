@@ -58,7 +58,9 @@ public final class TestImages {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             Path classes = Path.of(TinyImageBuilder.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             try (Stream<Path> files = Files.walk(classes.resolve("banger/image"))) {
-                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                // banger/image/oci builds on the presets but is no part of them
+                for (Path f : files.filter(Files::isRegularFile)
+                        .filter(f -> !classes.relativize(f).startsWith("banger/image/oci")).sorted().toList()) {
                     sha.update(classes.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
                     sha.update(Files.readAllBytes(f));
                 }

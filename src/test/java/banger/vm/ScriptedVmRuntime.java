@@ -17,6 +17,8 @@ public final class ScriptedVmRuntime implements VmRuntime {
     private final LinkedBlockingQueue<Call> pending = new LinkedBlockingQueue<>();
     volatile Probe probeAnswer = new Probe(true, 4242, "alive");
     final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+    /** The exit watches asked for, in order; running one reports the VMM's exit socket closed. */
+    final java.util.List<Runnable> exitWatches = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @SuppressWarnings("unchecked")
     private <T> CompletionStage<T> call(String op, VmSpec spec) {
@@ -54,13 +56,48 @@ public final class ScriptedVmRuntime implements VmRuntime {
         return call("destroy", spec);
     }
 
+    @Override
+    public CompletionStage<Void> applyEgress(VmSpec spec) {
+        return call("egress", spec);
+    }
+
+    @Override
+    public CompletionStage<Launched> warmStart(VmSpec spec) {
+        return call("warm-start", spec);
+    }
+
+    @Override
+    public CompletionStage<Long> suspend(VmSpec spec, boolean paused) {
+        return call(paused ? "suspend-paused" : "suspend", spec);
+    }
+
+    @Override
+    public CompletionStage<Void> pause(VmSpec spec) {
+        return call("pause", spec);
+    }
+
+    @Override
+    public CompletionStage<Void> resume(VmSpec spec) {
+        return call("resume", spec);
+    }
+
     /** The next side effect the actor asked for, waiting up to 5 s. */
     public Call next() throws InterruptedException {
-        Call c = pending.poll(5, TimeUnit.SECONDS);
+        return next(5);
+    }
+
+    /** The next side effect the actor asked for, waiting up to {@code seconds}. */
+    public Call next(long seconds) throws InterruptedException {
+        Call c = pending.poll(seconds, TimeUnit.SECONDS);
         if (c == null) {
             throw new AssertionError("no side effect requested; log so far: " + log);
         }
         return c;
+    }
+
+    /** The next side effect the actor asked for within {@code millis}, or null. */
+    public Call poll(long millis) throws InterruptedException {
+        return pending.poll(millis, TimeUnit.MILLISECONDS);
     }
 
     /** Asserts no further side effect is requested within the given time. */
@@ -69,5 +106,10 @@ public final class ScriptedVmRuntime implements VmRuntime {
         if (c != null) {
             throw new AssertionError("unexpected side effect " + c.op() + "; log: " + log);
         }
+    }
+
+    @Override
+    public void watchExit(VmSpec spec, Runnable onExit) {
+        exitWatches.add(onExit);
     }
 }

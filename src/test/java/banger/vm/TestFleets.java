@@ -1,5 +1,7 @@
 package banger.vm;
 
+import banger.core.Rejected;
+import banger.core.Rejection;
 import banger.image.Image;
 import banger.image.ImageRegistry;
 import java.time.Clock;
@@ -22,7 +24,7 @@ public final class TestFleets {
 
     public static Fleet start(ActorTestKit kit, VmRuntime runtime) {
         ActorRef<ImageRegistry.Command> images = kit.spawn(ImageRegistry.create((preset, name) -> {
-            throw new RequestRejected(RequestRejected.Reason.INVALID, "no builds in this test");
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "no builds in this test");
         }));
         TestProbe<StatusReply<Image>> reg = kit.createTestProbe();
         images.tell(new ImageRegistry.Register(new Image("tiny", "tiny", "/k", "/i", null, "/r", 64L << 20,

@@ -1,5 +1,9 @@
 package banger.vm;
 
+import banger.core.Rejected;
+import banger.core.Rejection;
+import banger.wire.CreateVmRequest;
+import banger.wire.VmView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,7 +40,7 @@ class VmFleetTest {
     @BeforeAll
     static void setUp() {
         images = testKit.spawn(ImageRegistry.create((preset, name) -> {
-            throw new RequestRejected(RequestRejected.Reason.INVALID, "no builds in this test");
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "no builds in this test");
         }));
         TestProbe<StatusReply<Image>> reg = testKit.createTestProbe();
         images.tell(new ImageRegistry.Register(new Image("tiny", "tiny", "/k", "/i", null, "/r", 64L << 20,
@@ -65,9 +69,9 @@ class VmFleetTest {
         return reply.receiveMessage(Duration.ofSeconds(5));
     }
 
-    private static RequestRejected.Reason reason(StatusReply<?> r) {
+    private static Rejection.Reason reason(StatusReply<?> r) {
         assertTrue(r.isError(), "expected an error");
-        return assertInstanceOf(RequestRejected.class, r.getError()).reason();
+        return assertInstanceOf(Rejected.class, r.getError()).reason();
     }
 
     private List<VmView> list() {
@@ -92,10 +96,10 @@ class VmFleetTest {
     void refusesDuplicateInvalidAndUnknownImageWithoutChangingAnything() {
         create("dup", null, null).getValue();
         int before = list().size();
-        assertEquals(RequestRejected.Reason.CONFLICT, reason(create("dup", null, null)));
-        assertEquals(RequestRejected.Reason.INVALID, reason(create("Bad_Name", null, null)));
-        assertEquals(RequestRejected.Reason.INVALID, reason(create("neg", null, -5)));
-        assertEquals(RequestRejected.Reason.UNKNOWN_IMAGE, reason(create("ghost", "nope", null)));
+        assertEquals(Rejection.Reason.CONFLICT, reason(create("dup", null, null)));
+        assertEquals(Rejection.Reason.INVALID_REQUEST, reason(create("Bad_Name", null, null)));
+        assertEquals(Rejection.Reason.INVALID_REQUEST, reason(create("neg", null, -5)));
+        assertEquals(Rejection.Reason.UNKNOWN_IMAGE, reason(create("ghost", "nope", null)));
         assertEquals(before, list().size());
     }
 
@@ -110,7 +114,7 @@ class VmFleetTest {
         assertEquals("lookup", byId.receiveMessage().getValue().name());
         TestProbe<StatusReply<VmView>> missing = testKit.createTestProbe();
         fleet.tell(new VmFleet.Get("nobody", missing.ref()));
-        assertEquals(RequestRejected.Reason.NOT_FOUND, reason(missing.receiveMessage()));
+        assertEquals(Rejection.Reason.NOT_FOUND, reason(missing.receiveMessage()));
     }
 
     @Test

@@ -1,10 +1,14 @@
 package banger.vm;
 
+import banger.testsupport.InMemoryPersistence;
+import banger.core.Rejected;
+import banger.core.Rejection;
+import banger.wire.PatchVmRequest;
+import banger.wire.VmView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -15,17 +19,12 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class VmLifecycleTest {
 
-    static final ActorTestKit testKit = ActorTestKit.create(PersistenceTestKitPlugin.getInstance().config()
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
-            .withFallback(ConfigFactory.load()));
+    static final ActorTestKit testKit = InMemoryPersistence.testKit();
 
     @AfterAll
     static void shutdown() {
@@ -59,9 +58,9 @@ class VmLifecycleTest {
     }
 
     private VmView get(ActorRef<VmCommand> vm) {
-        TestProbe<VmView> probe = testKit.createTestProbe();
+        TestProbe<StatusReply<VmView>> probe = testKit.createTestProbe();
         vm.tell(new VmCommand.Get(probe.ref()));
-        return probe.receiveMessage();
+        return probe.receiveMessage().getValue();
     }
 
     @Test
@@ -124,8 +123,8 @@ class VmLifecycleTest {
         vm.tell(new VmCommand.Reconfigure(new PatchVmRequest(4, null, null, null), reply.ref()));
         StatusReply<VmView> r = reply.receiveMessage();
         assertTrue(r.isError());
-        RequestRejected rej = assertInstanceOf(RequestRejected.class, r.getError());
-        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        Rejected rej = assertInstanceOf(Rejected.class, r.getError());
+        assertEquals(Rejection.Reason.CONFLICT, rej.reason());
         assertTrue(rej.getMessage().contains("running"), rej.getMessage());
         assertEquals(1, get(vm).vcpus());
     }
@@ -228,8 +227,8 @@ class VmLifecycleTest {
         TestProbe<StatusReply<VmView>> start = testKit.createTestProbe();
         vm.tell(new VmCommand.Start(start.ref()));
         StatusReply<VmView> refused = start.receiveMessage();
-        assertEquals(RequestRejected.Reason.NOT_FOUND,
-                assertInstanceOf(RequestRejected.class, refused.getError()).reason());
+        assertEquals(Rejection.Reason.NOT_FOUND,
+                assertInstanceOf(Rejected.class, refused.getError()).reason());
         TestProbe<StatusReply<VmView>> second = testKit.createTestProbe();
         vm.tell(new VmCommand.Delete(second.ref()));
         destroy.result().complete(null);
@@ -326,8 +325,8 @@ class VmLifecycleTest {
         TestProbe<StatusReply<VmView>> cancel = testKit.createTestProbe();
         vm.tell(new VmCommand.CancelCreate(cancel.ref()));
         StatusReply<VmView> r = cancel.receiveMessage();
-        RequestRejected rej = assertInstanceOf(RequestRejected.class, r.getError());
-        assertEquals(RequestRejected.Reason.CONFLICT, rej.reason());
+        Rejected rej = assertInstanceOf(Rejected.class, r.getError());
+        assertEquals(Rejection.Reason.CONFLICT, rej.reason());
         assertTrue(rej.getMessage().contains("running"), rej.getMessage());
         runtime.expectNone(200);
         assertEquals("running", get(vm).state());

@@ -42,6 +42,18 @@ class ProcessTableTest {
     }
 
     @Test
+    void anEntryThatCannotBeReadIsToldFromAMissingProcess() throws IOException {
+        fakeProcess(12, "12 (qemu-system-x86) S 1 12 12", "qemu\0");
+        // a stat that cannot be read as a file stands for one /proc refuses (as root a chmod would not refuse)
+        Files.createDirectories(fakeProc.resolve("13").resolve("stat"));
+        ProcessTable table = new ProcessTable(fakeProc);
+        assertEquals(Optional.empty(), table.unreadable(12), "a process whose entry was read");
+        assertEquals(Optional.empty(), table.unreadable(4242), "no such process");
+        assertFalse(table.running(13));
+        assertTrue(table.unreadable(13).orElseThrow().contains("/13/stat"), table.unreadable(13).toString());
+    }
+
+    @Test
     void zombieIsNotRunning() throws IOException {
         fakeProcess(10, "10 (qemu-system-x86) Z 1 10 10 0 -1", "");
         ProcessTable table = new ProcessTable(fakeProc);

@@ -56,6 +56,11 @@ public final class FirecrackerApiClient {
     }
 
     /** Sends one request and returns the response whatever its status; throws on transport errors or timeout. */
+    /** PATCH /vm {"state": "Paused" | "Resumed"}. */
+    public void setState(String state) {
+        checked("PATCH", "/vm", request("PATCH", "/vm", "{\"state\":\"" + state + "\"}"));
+    }
+
     public Response request(String method, String path, String jsonBody) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);

@@ -1,10 +1,12 @@
 package banger.vmm.firecracker;
 
 import banger.host.HostCommands;
+import banger.storage.VmDisk;
 import banger.vmm.LaunchSpec;
 import banger.vmm.LogTail;
 import banger.vmm.ProcessTable;
 import banger.vmm.Vmm;
+import banger.vmm.VmmCapabilities;
 import banger.vmm.VmmException;
 import banger.vmm.VmmHandle;
 import banger.vmm.VmmProcessControl;
@@ -16,12 +18,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Runs one Firecracker process per VM, configured entirely by {@code --config-file} and controlled over
  * its API socket. The process starts in its own session, so it survives a daemon restart and is adopted
- * from its handle ({@code --id banger-<vmId>} in its argv is the /proc marker).
+ * from its handle ({@code --id banger-<vmId>} in its argv is the /proc marker). With a {@link FirecrackerJail}
+ * it runs under the jailer (chroot, unprivileged user), its marker then {@code --id=banger-<vmId>}.
  */
 public final class FirecrackerVmm implements Vmm {
 
@@ -43,6 +48,7 @@ public final class FirecrackerVmm implements Vmm {
     private final Duration startTimeout;
     private final ProcessTable processes = new ProcessTable();
     private final VmmProcessControl processControl = new VmmProcessControl("Firecracker", processes);
+    private Optional<FirecrackerJail> jail = Optional.empty();
 
     public FirecrackerVmm(HostCommands host, Path firecrackerBinary) {
         this(host, firecrackerBinary, Duration.ofSeconds(30));
@@ -55,48 +61,75 @@ public final class FirecrackerVmm implements Vmm {
         this.startTimeout = startTimeout;
     }
 
+    /** Runs every VM under the jailer. Call before the first launch. */
+    public FirecrackerVmm jailed(FirecrackerJail jail) {
+        this.jail = Optional.of(jail);
+        return this;
+    }
+
     @Override
     public String kind() {
         return KIND;
     }
 
     @Override
-    public VmmHandle launch(LaunchSpec spec) {
+    public VmmCapabilities capabilities() {
+        return new VmmCapabilities(VmmCapabilities.KernelFormat.VMLINUX,
+                Set.of(VmDisk.RAW));
+    }
+
+    @Override
+    public VmmHandle launch(LaunchSpec spec, java.util.function.Consumer<VmmHandle> spawned) {
         if (!VM_ID.matcher(spec.vmId()).matches()) {
             throw new VmmException("VM id '" + spec.vmId() + "' cannot be a Firecracker --id (letters, digits, '-', at most 57)");
         }
         Path vmDir = spec.vmDir().toAbsolutePath();
-        Path socket = vmDir.resolve(API_SOCKET);
+        String marker = marker(spec.vmId());
+        // the jail's root holds what the jailed process may see: its socket, config and log go there
+        Path home = jail.map(j -> j.root(vmDir, marker)).orElse(vmDir);
+        Path socket = home.resolve(API_SOCKET);
         if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
             throw new VmmException("API socket path " + socket + " is longer than a unix socket allows (" + MAX_SOCKET_PATH + " bytes)");
         }
-        Path logFile = vmDir.resolve(LOG_FILE);
-        FirecrackerConfig config = FirecrackerConfig.from(spec, logFile);
+        Path logFile = home.resolve(LOG_FILE);
+        FirecrackerConfig config = jail.isPresent() ? FirecrackerJail.config(spec) : FirecrackerConfig.from(spec, logFile);
         requireElfKernel(spec.kernel());
-        Path configFile = vmDir.resolve(CONFIG_FILE);
+        Path configFile = home.resolve(CONFIG_FILE);
         try {
-            Files.createDirectories(vmDir);
+            Files.createDirectories(home);
+            if (jail.isPresent()) {
+                jail.get().populate(spec, home);
+            }
             // Firecracker refuses to bind over an existing socket file, which a crashed run leaves behind
             Files.deleteIfExists(socket);
             if (!Files.exists(logFile)) {
                 Files.createFile(logFile);
             }
             Files.writeString(configFile, config.toJson(), StandardCharsets.UTF_8);
+            if (jail.isPresent()) {
+                Files.setAttribute(logFile, "unix:uid", jail.get().uid());
+            }
         } catch (IOException e) {
-            throw new VmmException("cannot prepare " + vmDir + " for Firecracker: " + e.getMessage(), e);
+            throw new VmmException("cannot prepare " + home + " for Firecracker: " + e.getMessage(), e);
         }
-        String marker = marker(spec.vmId());
-        List<String> argv = List.of(binary.toString(),
+        List<String> argv = jail.map(j -> j.argv(vmDir, marker)).orElse(List.of(binary.toString(),
                 "--api-sock", socket.toString(),
                 "--config-file", configFile.toString(),
-                "--id", marker);
+                "--id", marker));
+        String procMarker = jail.isPresent() ? FirecrackerJail.procMarker(marker) : marker;
         long pid;
         try {
             pid = host.startDetached(argv, spec.consoleLog());
         } catch (RuntimeException e) {
             throw new VmmException("cannot start " + binary + ": " + e.getMessage(), e);
         }
-        VmmHandle handle = new VmmHandle(KIND, pid, socket.toString(), marker);
+        VmmHandle handle = new VmmHandle(KIND, pid, socket.toString(), procMarker);
+        try {
+            spawned.accept(handle);
+        } catch (RuntimeException e) {
+            kill(handle);
+            throw e;
+        }
         awaitApi(handle, spec.consoleLog());
         return handle;
     }
@@ -112,11 +145,26 @@ public final class FirecrackerVmm implements Vmm {
     }
 
     @Override
+    public List<VmmHandle> find(String vmId, Path vmDir) {
+        return processControl.find(KIND, marker(vmId), vmDir, vmDir.toAbsolutePath().resolve(API_SOCKET).toString());
+    }
+
+    @Override
     public boolean alive(VmmHandle handle) {
         return processControl.alive(handle);
     }
 
     /** The API client for a running VM's socket. */
+    @Override
+    public void pause(VmmHandle handle) {
+        client(handle).setState("Paused");
+    }
+
+    @Override
+    public void resume(VmmHandle handle) {
+        client(handle).setState("Resumed");
+    }
+
     public FirecrackerApiClient client(VmmHandle handle) {
         return new FirecrackerApiClient(Path.of(handle.controlSocket()), API_REQUEST_TIMEOUT);
     }

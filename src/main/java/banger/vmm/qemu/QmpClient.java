@@ -37,6 +37,11 @@ final class QmpClient {
 
     /** Negotiates capabilities and runs {@code command}; throws unless QEMU answers with "return". */
     static JsonNode execute(Path socket, String command, Duration timeout) {
+        return execute(socket, command, Map.of(), timeout);
+    }
+
+    /** As {@link #execute(Path, String, Duration)}, with the command's {@code arguments}. */
+    static JsonNode execute(Path socket, String command, Map<String, Object> arguments, Duration timeout) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ScheduledFuture<?> deadline = DEADLINES.schedule(() -> closeQuietly(channel), timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
@@ -47,8 +52,8 @@ final class QmpClient {
                 if (!greeting.has("QMP")) {
                     throw new VmmException("no QMP greeting on " + socket + ": " + greeting);
                 }
-                call(in, out, "qmp_capabilities");
-                return call(in, out, command);
+                call(in, out, "qmp_capabilities", Map.of());
+                return call(in, out, command, arguments);
             } finally {
                 deadline.cancel(false);
             }
@@ -57,8 +62,11 @@ final class QmpClient {
         }
     }
 
-    private static JsonNode call(BufferedReader in, Writer out, String command) throws IOException {
-        out.write(JSON.writeValueAsString(Map.of("execute", command)) + "\n");
+    private static JsonNode call(BufferedReader in, Writer out, String command, Map<String, Object> arguments)
+            throws IOException {
+        Map<String, Object> message = arguments.isEmpty() ? Map.of("execute", command)
+                : Map.of("execute", command, "arguments", arguments);
+        out.write(JSON.writeValueAsString(message) + "\n");
         out.flush();
         while (true) {
             JsonNode reply = readMessage(in);

@@ -41,9 +41,13 @@ class QemuArgvTest {
         assertEquals("/img/vmlinuz", after(argv, "-kernel"));
         assertEquals("/img/initrd.img", after(argv, "-initrd"));
         assertEquals("console=ttyS0 banger.hostname=a", after(argv, "-append"));
-        assertEquals("file=/vms/vm1/disk.qcow2,format=qcow2,if=virtio", after(argv, "-drive"));
-        assertEquals("file:/var/lib/banger/vms/vm1/console.log", after(argv, "-serial"));
+        assertEquals("file=/vms/vm1/disk.qcow2,format=qcow2,file.auto-read-only=off,if=virtio", after(argv, "-drive"));
+        assertEquals("chardev:serial0", after(argv, "-serial"));
+        assertEquals("socket,id=serial0,path=/var/lib/banger/vms/vm1/console.sock,server=on,wait=off",
+                after(argv, "-chardev"));
         assertEquals("unix:/var/lib/banger/vms/vm1/qmp.sock,server=on,wait=off", after(argv, "-qmp"));
+        assertEquals("unix:/var/lib/banger/vms/vm1/qmp-exit.sock,server=on,wait=off",
+                argv.get(argv.lastIndexOf("-qmp") + 1));
         assertEquals("none", after(argv, "-nic"));
         assertFalse(argv.contains("-netdev"));
     }
@@ -65,9 +69,23 @@ class QemuArgvTest {
     }
 
     @Test
+    void aVmWaitingForItsSavedStateListensOnItsOwnSocketAndOnlyThen() {
+        LaunchSpec cold = spec(Optional.empty(), Path.of("/d"));
+        assertFalse(QemuArgv.build("qemu", QemuAccel.TCG, cold).contains("-incoming"));
+        LaunchSpec warm = new LaunchSpec(cold.vmId(), cold.vmDir(), cold.kernel(), cold.initrd(), cold.disk(),
+                cold.vcpus(), cold.memoryMib(), cold.kernelCmdline(), cold.consoleLog(), cold.network(), true);
+        List<String> argv = QemuArgv.build("qemu", QemuAccel.TCG, warm);
+        assertEquals("unix:/var/lib/banger/vms/vm1/migrate-in.sock", after(argv, "-incoming"));
+        // the same machine as the cold boot, or the state would not load
+        List<String> withoutIncoming = new java.util.ArrayList<>(argv);
+        withoutIncoming.subList(argv.indexOf("-incoming"), argv.indexOf("-incoming") + 2).clear();
+        assertEquals(QemuArgv.build("qemu", QemuAccel.TCG, cold), withoutIncoming);
+    }
+
+    @Test
     void commaInDiskPathIsEscapedForQemuOptionSyntax() {
         List<String> argv = QemuArgv.build("qemu", QemuAccel.TCG, spec(Optional.empty(), Path.of("/vms/a,b/disk")));
-        assertEquals("file=/vms/a,,b/disk,format=qcow2,if=virtio", after(argv, "-drive"));
+        assertEquals("file=/vms/a,,b/disk,format=qcow2,file.auto-read-only=off,if=virtio", after(argv, "-drive"));
     }
 
     @Test
