@@ -64,7 +64,7 @@ final class ApiErrors extends AllDirectives {
             case PAYLOAD_TOO_LARGE -> 413;
             case UNKNOWN_IMAGE -> 422;
             case TOO_MANY_REQUESTS -> 429;
-            case OPERATION_FAILED -> 500;
+            case OPERATION_FAILED -> 502;
             case UNAVAILABLE -> 503;
         };
     }

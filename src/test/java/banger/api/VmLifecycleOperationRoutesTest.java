@@ -119,12 +119,12 @@ class VmLifecycleOperationRoutesTest {
     }
 
     @Test
-    void aFailedStartWithWaitTrueAnswersTheStartFailureAsBefore() throws Exception {
+    void aFailedStartWithWaitTrueAnswers502WithTheStartFailure() throws Exception {
         createStopped("brittle");
         CompletableFuture<HttpResponse<String>> start = sendAsync("POST", "/v1/vms/brittle/start?wait=true");
         nextCall("start").result().completeExceptionally(new IllegalStateException("kernel panic"));
         HttpResponse<String> r = start.get(10, TimeUnit.SECONDS);
-        assertEquals(500, r.statusCode(), r.body());
+        assertEquals(502, r.statusCode(), r.body());
         assertEquals("operation_failed", ApiFixture.json(r).at("/error/code").asText());
         assertTrue(ApiFixture.json(r).at("/error/message").asText().contains("kernel panic"), r.body());
     }

@@ -56,7 +56,7 @@ class MetricsEndpointTest {
             assertEquals(200, send("POST", "/v1/vms/web/" + op + "?wait=true", null).statusCode(), op);
         }
         HttpResponse<String> doomed = send("POST", "/v1/vms?wait=true", "{\"name\":\"doomed\"}");
-        assertEquals(500, doomed.statusCode(), doomed.body());
+        assertEquals(502, doomed.statusCode(), doomed.body());
         assertEquals(201, send("POST", "/v1/vms?wait=true", "{\"name\":\"idle\",\"start\":false}").statusCode());
         assertEquals(404, send("POST", "/v1/vms/nosuch/start", null).statusCode());
         assertEquals(200, send("DELETE", "/v1/vms/web?wait=true", null).statusCode());
