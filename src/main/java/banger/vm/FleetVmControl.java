@@ -68,28 +68,8 @@ public final class FleetVmControl implements VmControl {
     }
 
     @Override
-    public CompletionStage<VmView> start(String ref) {
-        return toVm(ref, VmCommand.Start::new, lifecycleTimeout);
-    }
-
-    @Override
-    public CompletionStage<VmView> stop(String ref) {
-        return toVm(ref, VmCommand.Stop::new, lifecycleTimeout);
-    }
-
-    @Override
-    public CompletionStage<VmView> restart(String ref) {
-        return toVm(ref, VmCommand.Restart::new, lifecycleTimeout.multipliedBy(2));
-    }
-
-    @Override
     public CompletionStage<VmView> kill(String ref) {
         return toVm(ref, VmCommand.Kill::new, lifecycleTimeout);
-    }
-
-    @Override
-    public CompletionStage<VmView> delete(String ref) {
-        return toVm(ref, VmCommand.Delete::new, lifecycleTimeout);
     }
 
     @Override
@@ -170,11 +150,6 @@ public final class FleetVmControl implements VmControl {
     @Override
     public CompletionStage<VmView> resume(String ref) {
         return toVm(ref, VmCommand.Resume::new, lifecycleTimeout);
-    }
-
-    @Override
-    public CompletionStage<VmView> suspend(String ref) {
-        return toVm(ref, VmCommand.Suspend::new, lifecycleTimeout);
     }
 
     @Override

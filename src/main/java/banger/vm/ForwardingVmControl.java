@@ -33,28 +33,8 @@ public abstract class ForwardingVmControl implements VmControl {
     }
 
     @Override
-    public CompletionStage<VmView> start(String ref) {
-        return inner.start(ref);
-    }
-
-    @Override
-    public CompletionStage<VmView> stop(String ref) {
-        return inner.stop(ref);
-    }
-
-    @Override
-    public CompletionStage<VmView> restart(String ref) {
-        return inner.restart(ref);
-    }
-
-    @Override
     public CompletionStage<VmView> kill(String ref) {
         return inner.kill(ref);
-    }
-
-    @Override
-    public CompletionStage<VmView> delete(String ref) {
-        return inner.delete(ref);
     }
 
     @Override
@@ -95,11 +75,6 @@ public abstract class ForwardingVmControl implements VmControl {
     @Override
     public CompletionStage<VmView> resume(String ref) {
         return inner.resume(ref);
-    }
-
-    @Override
-    public CompletionStage<VmView> suspend(String ref) {
-        return inner.suspend(ref);
     }
 
     @Override

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The daemon's control surface as the HTTP API sees it: asks to the fleet, VMs and image registry,
- * each with a timeout. Creating a VM is an operation (banger.operation), not part of this surface. Stages fail with {@link Rejected} for refusals the client caused.
+ * each with a timeout. Creating, starting, stopping, restarting, suspending and deleting a VM are operations
+ * (banger.operation), not part of this surface; kill is, because it never waits behind anything. Stages fail with {@link Rejected} for refusals the client caused.
  * {@code ref} is a VM id or name.
  */
 public interface VmControl {
@@ -21,15 +22,7 @@ public interface VmControl {
 
     CompletionStage<VmView> patch(String ref, PatchVmRequest request);
 
-    CompletionStage<VmView> start(String ref);
-
-    CompletionStage<VmView> stop(String ref);
-
-    CompletionStage<VmView> restart(String ref);
-
     CompletionStage<VmView> kill(String ref);
-
-    CompletionStage<VmView> delete(String ref);
 
     CompletionStage<List<HistoryEntry>> history(String ref);
 
@@ -38,9 +31,6 @@ public interface VmControl {
 
     /** Lets a paused VM run on. */
     CompletionStage<VmView> resume(String ref);
-
-    /** Saves a running or paused VM's state to disk and ends its VMM; a start resumes it (answers when suspended). */
-    CompletionStage<VmView> suspend(String ref);
 
     /** API activity on the VM (guest I/O): its idle timeout counts again. Fire and forget. */
     void touch(String ref);

@@ -21,7 +21,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** An in-memory VmControl that records every call, so tests can prove the API did (or did not) reach it. */
+/**
+ * An in-memory VmControl that records every call, so tests can prove the API did (or did not) reach it. Its start,
+ * stop, restart, suspend and delete are what {@link FakeOperationControl} runs as lifecycle operations.
+ */
 final class FakeVmControl implements VmControl {
 
     static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
@@ -101,18 +104,15 @@ final class FakeVmControl implements VmControl {
         });
     }
 
-    @Override
-    public CompletionStage<VmView> start(String ref) {
+    CompletionStage<VmView> start(String ref) {
         return transition("start", ref, "running");
     }
 
-    @Override
-    public CompletionStage<VmView> stop(String ref) {
+    CompletionStage<VmView> stop(String ref) {
         return transition("stop", ref, "stopped");
     }
 
-    @Override
-    public CompletionStage<VmView> restart(String ref) {
+    CompletionStage<VmView> restart(String ref) {
         return transition("restart", ref, "running");
     }
 
@@ -131,8 +131,7 @@ final class FakeVmControl implements VmControl {
         return transition("resume", ref, "running");
     }
 
-    @Override
-    public CompletionStage<VmView> suspend(String ref) {
+    CompletionStage<VmView> suspend(String ref) {
         return transition("suspend", ref, "suspended");
     }
 
@@ -141,8 +140,7 @@ final class FakeVmControl implements VmControl {
         calls.add("touch " + ref);
     }
 
-    @Override
-    public CompletionStage<VmView> delete(String ref) {
+    CompletionStage<VmView> delete(String ref) {
         return transition("delete", ref, "deleted");
     }
 

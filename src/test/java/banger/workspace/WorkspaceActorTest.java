@@ -107,27 +107,7 @@ class WorkspaceActorTest {
         }
 
         @Override
-        public CompletionStage<VmView> start(String ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletionStage<VmView> stop(String ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletionStage<VmView> restart(String ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
         public CompletionStage<VmView> kill(String ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletionStage<VmView> delete(String ref) {
             throw new UnsupportedOperationException();
         }
 
@@ -157,11 +137,6 @@ class WorkspaceActorTest {
 
         @Override
         public CompletionStage<VmView> resume(String ref) {
-            return unused();
-        }
-
-        @Override
-        public CompletionStage<VmView> suspend(String ref) {
             return unused();
         }
 

@@ -35,16 +35,6 @@ public final class QueuedVmControl extends ForwardingVmControl {
         return inner.patch(ref, request).thenApply(this::shown);
     }
 
-    @Override
-    public CompletionStage<VmView> start(String ref) {
-        return inner.start(ref).thenApply(this::shown);
-    }
-
-    @Override
-    public CompletionStage<VmView> restart(String ref) {
-        return inner.restart(ref).thenApply(this::shown);
-    }
-
     private VmView shown(VmView vm) {
         if (!"starting".equals(vm.state())) {
             return vm;
