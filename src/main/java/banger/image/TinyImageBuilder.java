@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * Builds the "tiny" image from Debian packages alone, without mounting anything: the boot files of
- * {@link DebianCloudKernel} and an ext4 root (made by {@code mke2fs -d}) holding busybox, dropbear and
- * banger's guest init (see resources banger/image/tiny).
+ * {@link DebianCloudKernel} and an ext4 root (made by {@code mke2fs -d}) holding busybox, dropbear, util-linux
+ * script (the terminal of tty sessions) and banger's guest init (see resources banger/image/tiny).
  *
  * <p>Output: an {@link ImageDirectory}; downloaded .debs are cached in {@code <target's parent>/.cache}.
  * Building again over a complete image returns it unchanged. Blocking: call from the blocking dispatcher only.
@@ -101,8 +101,12 @@ public final class TinyImageBuilder {
         // resize2fs lets the guest grow its root online when its disk (e.g. a qcow2 overlay) is bigger than the image
         Path resize2fs = Path.of("/sbin/resize2fs");
         Files.copy(resize2fs, root.resolve("sbin/resize2fs"), StandardCopyOption.COPY_ATTRIBUTES);
+        // util-linux script gives a tty session its terminal; busybox has no applet for that
+        Path script = Path.of("/usr/bin/script");
+        Files.copy(script, root.resolve("usr/bin/script"), StandardCopyOption.COPY_ATTRIBUTES,
+                StandardCopyOption.REPLACE_EXISTING);
         Set<Path> libraries = new LinkedHashSet<>();
-        for (Path program : List.of(programs.get(0), programs.get(1), resize2fs)) {
+        for (Path program : List.of(programs.get(0), programs.get(1), resize2fs, script)) {
             String ldd = commands.check(List.of("ldd", program.toString()), TOOL_TIMEOUT).stdout();
             libraries.addAll(SharedLibraries.fromLdd(program.toString(), ldd));
         }

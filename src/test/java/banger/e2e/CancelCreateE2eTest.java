@@ -36,9 +36,7 @@ class CancelCreateE2eTest extends TinyDaemonE2eTest {
         assertEquals("running", accepted.path("state").asText(), "202 comes once the VM is registered: " + accepted);
         String marker = "banger-" + vmId;
 
-        DaemonHarness.await("a VMM carrying " + marker, Duration.ofSeconds(60),
-                () -> !HostProcesses.matching(marker).isEmpty());
-        long qemu = HostProcesses.matching(marker).get(0);
+        long qemu = HostProcesses.awaitOne(marker, Duration.ofSeconds(60));
         String tap = tapIn(HostProcesses.commandLine(qemu));
         E2eVm starting = daemon.vm("doomed");
         assertEquals("starting", starting.state(), "cancelled before the guest is ready: " + starting);

@@ -40,6 +40,24 @@ final class HostProcesses {
         return pids;
     }
 
+    /**
+     * Waits for a live process whose command line contains {@code needle} and answers its PID. A match counts only
+     * when a second read of its command line still names the needle: mid-exec (setsid becoming QEMU) or a short-lived
+     * helper, a first sighting can be gone by the next look.
+     */
+    static long awaitOne(String needle, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            for (Long pid : matching(needle)) {
+                if (commandLine(pid).contains(needle)) {
+                    return pid;
+                }
+            }
+            sleep(50);
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for a process carrying " + needle);
+    }
+
     /** The command line of a process, arguments joined by spaces; empty when it is gone. */
     static String commandLine(long pid) {
         return commandLine(Path.of("/proc", Long.toString(pid)));

@@ -39,9 +39,7 @@ class LifecycleOperationsE2eTest extends TinyDaemonE2eTest {
         String marker = vm.marker();
         String operation = accepted(daemon.post("/v1/vms/" + VM + "/start", null), "start_vm");
 
-        DaemonHarness.await("a VMM carrying " + marker, Duration.ofSeconds(60),
-                () -> !HostProcesses.matching(marker).isEmpty());
-        long qemu = HostProcesses.matching(marker).get(0);
+        long qemu = HostProcesses.awaitOne(marker, Duration.ofSeconds(60));
         String tap = tapIn(HostProcesses.commandLine(qemu));
         E2eVm starting = daemon.vm(VM);
         assertEquals("starting", starting.state(), "cancelled before the guest is ready: " + starting);

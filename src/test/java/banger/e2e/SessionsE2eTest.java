@@ -32,6 +32,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class SessionsE2eTest extends TinyDaemonE2eTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Pattern PTS = Pattern.compile("/dev/pts/\\d+");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -109,26 +112,7 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
         String id = start(Map.of("argv", List.of("cat"))).path("id").asText();
         StringBuilder received = new StringBuilder();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        URI uri = URI.create(daemon.uri(sessionPath(id) + "/attach?offset=0").toString().replaceFirst("^http", "ws"));
-        WebSocket socket = http.newWebSocketBuilder().header("Authorization", "Bearer " + daemon.token())
-                .buildAsync(uri, new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-                        byte[] bytes = new byte[data.remaining()];
-                        data.get(bytes);
-                        synchronized (received) {
-                            received.append(new String(bytes, StandardCharsets.UTF_8));
-                        }
-                        ws.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-                        closed.complete(null);
-                        return null;
-                    }
-                }).get(30, TimeUnit.SECONDS);
+        WebSocket socket = attach(id, received, closed);
         socket.sendBinary(ByteBuffer.wrap("ping over ws\n".getBytes(StandardCharsets.UTF_8)), true)
                 .get(10, TimeUnit.SECONDS);
         DaemonHarness.await("the attached client sees its input echoed", WAIT, () -> {
@@ -146,6 +130,36 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
 
     @Test
     @Order(4)
+    void ttySessionRunsOnATerminalThatAnAttachedClientResizes() throws Exception {
+        String id = start(Map.of("argv", List.of("sh", "-c", "tty; read go; stty size"), "tty", true)).path("id")
+                .asText();
+        DaemonHarness.await("the tty session prints its terminal", WAIT,
+                () -> PTS.matcher(output(id, 0).text()).find());
+        Matcher pts = PTS.matcher(output(id, 0).text());
+        assertTrue(pts.find());
+        StringBuilder received = new StringBuilder();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        WebSocket socket = attach(id, received, closed);
+        socket.sendText("{\"resize\":{\"cols\":111,\"rows\":33}}", true).get(10, TimeUnit.SECONDS);
+        DaemonHarness.await("the session's terminal takes the size the client sent", WAIT,
+                () -> daemon.exec(vm.id(), "stty", "-F", pts.group(), "size").path("stdout").asText().strip()
+                        .equals("33 111"));
+        socket.sendBinary(ByteBuffer.wrap("go\n".getBytes(StandardCharsets.UTF_8)), true).get(10, TimeUnit.SECONDS);
+        JsonNode ended = awaitState(id, "exited");
+        assertEquals(0, ended.path("exit_code").asInt(), ended.toString());
+        String text = output(id, 0).text();
+        assertTrue(text.contains("33 111"), "the program saw its terminal's new size: " + text);
+        DaemonHarness.await("the attached client saw the same", WAIT, () -> {
+            synchronized (received) {
+                return received.toString().contains("33 111");
+            }
+        });
+        closed.get(30, TimeUnit.SECONDS);
+        remove(id);
+    }
+
+    @Test
+    @Order(5)
     void twentySessionsRunAtOnceOnOneVm() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
@@ -185,7 +199,7 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sessionsOutliveADaemonSigkillWithContinuousOutputAndExitsSeenAfterwards() {
         String counter = start(Map.of("argv", List.of("sh", "-c",
                 "i=0; while :; do echo $i; i=$((i+1)); sleep 0.2; done"))).path("id").asText();
@@ -226,7 +240,7 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void vmRunWithRmExitsWithTheCommandsExitCodeAndLeavesNoVm() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -244,7 +258,7 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void vmRunWithAWorkspaceRunsTheCommandInTheImportedWorkTree() throws Exception {
         java.nio.file.Path repo = Files.createTempDirectory("banger-run-ws");
         git(repo, "init", "-q");
@@ -276,7 +290,7 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stoppingTheVmIsNotDelayedByAStreamingSessionAndMarksItsSessionsLost() throws Exception {
         String chatty = start(Map.of("argv", List.of("sh", "-c", "i=0; while :; do echo line $i; i=$((i+1)); done")))
                 .path("id").asText();
@@ -324,6 +338,30 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
 
     private void remove(String id) {
         daemon.expect(200, daemon.delete(sessionPath(id)));
+    }
+
+    /** A WebSocket attached to the session from offset 0; the output it receives is appended to {@code received}. */
+    private WebSocket attach(String id, StringBuilder received, CompletableFuture<Void> closed) throws Exception {
+        URI uri = URI.create(daemon.uri(sessionPath(id) + "/attach?offset=0").toString().replaceFirst("^http", "ws"));
+        return http.newWebSocketBuilder().header("Authorization", "Bearer " + daemon.token())
+                .buildAsync(uri, new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                        byte[] bytes = new byte[data.remaining()];
+                        data.get(bytes);
+                        synchronized (received) {
+                            received.append(new String(bytes, StandardCharsets.UTF_8));
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+                        closed.complete(null);
+                        return null;
+                    }
+                }).get(30, TimeUnit.SECONDS);
     }
 
     private JsonNode awaitState(String id, String state) {

@@ -13,10 +13,10 @@ import java.util.List;
 
 /**
  * banger's guest kit, added to a pulled image under {@value #DIR} and booted with {@code init=}{@value #INIT}:
- * static busybox (with its applets), dropbear, dropbearkey and resize2fs with their shared libraries and glibc's
- * loader (run through that loader, so they work on musl or library-less images), and an init that takes the
- * guest's configuration from the kernel command line as the tiny image's does. The programs are taken, with
- * {@code debugfs} (no mounting), from the root of a tiny image.
+ * static busybox (with its applets), dropbear, dropbearkey, resize2fs and script (a tty session's terminal) with
+ * their shared libraries and glibc's loader (run through that loader, so they work on musl or library-less
+ * images), and an init that takes the guest's configuration from the kernel command line as the tiny image's
+ * does. The programs are taken, with {@code debugfs} (no mounting), from the root of a tiny image.
  */
 public final class GuestKit {
 
@@ -25,6 +25,8 @@ public final class GuestKit {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     private static final String RESOURCES = "/banger/image/oci/";
     private static final List<String> LOADED = List.of("dropbear", "dropbearkey", "resize2fs");
+    /** Loaded like those when the tiny image has it (tiny images built before it carried script do not). */
+    private static final String SCRIPT = "script";
 
     private final HostCommands host;
 
@@ -37,7 +39,8 @@ public final class GuestKit {
         Path extracted = Files.createDirectories(work.resolve("kit-source"));
         Path libs = Files.createDirectories(extracted.resolve("libs"));
         debugfs(tinyRootfs, "rdump /lib64 /lib/x86_64-linux-gnu " + libs);
-        for (String file : List.of("/bin/busybox", "/usr/sbin/dropbear", "/usr/bin/dropbearkey", "/sbin/resize2fs")) {
+        for (String file : List.of("/bin/busybox", "/usr/sbin/dropbear", "/usr/bin/dropbearkey", "/sbin/resize2fs",
+                "/usr/bin/script")) {
             debugfs(tinyRootfs, "dump -p " + file + " " + extracted.resolve(file.substring(file.lastIndexOf('/') + 1)));
         }
         Path kit = Files.createDirectories(root.resolve(DIR));
@@ -62,12 +65,20 @@ public final class GuestKit {
         }
         byte[] loader = resource("kit-loader");
         for (String program : LOADED) {
-            Files.copy(extracted.resolve(program), libexec.resolve(program));
-            chmod(libexec.resolve(program), 0755);
-            write(bin.resolve(program), loader, 0755);
+            installLoaded(extracted, program, libexec, bin, loader);
+        }
+        if (Files.isRegularFile(extracted.resolve(SCRIPT))) {
+            installLoaded(extracted, SCRIPT, libexec, bin, loader);
         }
         write(kit.resolve("init"), resource("kit-init"), 0755);
         write(kit.resolve("etc/acpi/PWRF/00000080"), resource("kit-power-button"), 0755);
+    }
+
+    private static void installLoaded(Path extracted, String program, Path libexec, Path bin, byte[] loader)
+            throws IOException {
+        Files.copy(extracted.resolve(program), libexec.resolve(program));
+        chmod(libexec.resolve(program), 0755);
+        write(bin.resolve(program), loader, 0755);
     }
 
     private void debugfs(Path image, String request) {
