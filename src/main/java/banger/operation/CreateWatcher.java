@@ -15,11 +15,17 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * is pulled or built by {@link ImageOperations}, the registry told the create waits on it), then sends one
  * create to the fleet, hears its two answers (accepted, then
  * created or failed) and hands them on tagged with the operation's id. Its ask gives up after the lifecycle timeout,
- * so an operation never hangs on a VM actor that lost its waiters (e.g. a supervisor restart).
+ * so an operation never hangs on a VM actor that lost its waiters (e.g. a supervisor restart). Told to
+ * {@link Abandon} while it still waits on the image, it stops without asking the fleet; once it has asked, the
+ * registry cancels the VM the fleet registers instead. Its mailbox orders the two, so no VM is made unseen.
  */
 final class CreateWatcher {
 
     sealed interface Message {
+    }
+
+    /** The create's operation was cancelled. */
+    record Abandon() implements Message {
     }
 
     private record Accepted(String vmId) implements Message {
@@ -55,6 +61,10 @@ final class CreateWatcher {
                             yield Behaviors.stopped();
                         }
                     })
+                    .onMessage(Abandon.class, a -> {
+                        registry.tell(new OperationRegistry.CreateAbandoned(operationId));
+                        return Behaviors.stopped();
+                    })
                     .build();
         });
     }
@@ -76,6 +86,7 @@ final class CreateWatcher {
                         registry.tell(new OperationRegistry.CreateFinished(operationId, f.vm(), errorOf(f, timeout)));
                         return Behaviors.stopped();
                     })
+                    .onMessage(Abandon.class, a -> Behaviors.same())
                     .build();
         });
     }

@@ -125,6 +125,10 @@ public final class OperationRegistry
     record CreateAwaitingImage(String operationId) implements Command {
     }
 
+    /** A create cancelled while it waited on its catalog image gave up before asking the fleet: no VM was made. */
+    record CreateAbandoned(String operationId) implements Command {
+    }
+
     /** A cancel's outcome: the VM as the cancel left it, or why it could not be cancelled. */
     private record CancelFinished(String operationId, VmView vm, OperationError error) implements Command {
     }
@@ -255,6 +259,7 @@ public final class OperationRegistry
     private final Map<String, LifecycleFinished> heldOutcomes = new HashMap<>();
     private final Map<String, VmView> finalViews = new HashMap<>();
     private final Set<String> resumedCreates = new HashSet<>();
+    private final Map<String, ActorRef<CreateWatcher.Message>> createWatchers = new HashMap<>();
     private final List<ActorRef<List<String>>> drainers = new ArrayList<>();
     private Drain draining;
 
@@ -328,6 +333,7 @@ public final class OperationRegistry
                 .onCommand(CreateAccepted.class, this::onCreateAccepted)
                 .onCommand(CreateFinished.class, this::onCreateFinished)
                 .onCommand(CreateAwaitingImage.class, this::onCreateAwaitingImage)
+                .onCommand(CreateAbandoned.class, this::onCreateAbandoned)
                 .onCommand(CancelFinished.class, this::onCancelFinished)
                 .onCommand(RecoverInFlight.class, this::onRecoverInFlight)
                 .onCommand(PendingLookedUp.class, this::onPendingLookedUp)
@@ -387,8 +393,8 @@ public final class OperationRegistry
         update(id, w -> w.onAccept(c.replyTo()));
         return Effect().persist(new OperationEvent.OperationStarted(id, Operation.CREATE_VM, c.request().name(),
                         c.idempotencyKey(), c.request(), clock.instant()))
-                .thenRun(st -> ctx.spawn(CreateWatcher.create(id, c.request(), fleet, images, ctx.getSelf(),
-                        settings.lifecycleTimeout()), "create-" + id))
+                .thenRun(st -> createWatchers.put(id, ctx.spawn(CreateWatcher.create(id, c.request(), fleet, images,
+                        ctx.getSelf(), settings.lifecycleTimeout()), "create-" + id)))
                 .thenNoReply();
     }
 
@@ -426,6 +432,14 @@ public final class OperationRegistry
             update(op.id(), Waiting::accepted);
         }
         return Effect().noReply();
+    }
+
+    private ReplyEffect<OperationEvent, State> onCreateAbandoned(State s, CreateAbandoned c) {
+        Operation op = s.get(c.operationId());
+        if (op == null || op.state() != OperationState.PENDING) {
+            return Effect().noReply();
+        }
+        return finish(new OperationEvent.OperationCancelled(op.id(), clock.instant()));
     }
 
     private ReplyEffect<OperationEvent, State> onCreateFinished(State s, CreateFinished c) {
@@ -558,6 +572,7 @@ public final class OperationRegistry
             Operation op = st.get(id);
             Waiting w = waiting.getOrDefault(id, Waiting.NONE);
             waiting.remove(id);
+            createWatchers.remove(id);
             reply(w.accept(), op.rejected() ? StatusReply.error(OperationErrors.asRejection(op.error()))
                     : StatusReply.success(op.view()));
             reply(w.finish(), StatusReply.success(op.view()));
@@ -582,9 +597,15 @@ public final class OperationRegistry
             case CANCELLED -> Effect().reply(c.replyTo(), StatusReply.success(op.view()));
             case SUCCEEDED, FAILED -> Effect().reply(c.replyTo(), StatusReply.error(nothingToCancel(op)));
             case PENDING -> {
-                // the cancel begins once the fleet has registered the VM (see onCreateAccepted)
+                // a create still waiting on its catalog image gives up at once (CreateAbandoned); one that already
+                // asked the fleet is cancelled once the fleet has registered its VM (see onCreateAccepted)
                 update(op.id(), w -> w.onCancel(c.replyTo()));
-                yield journalCancelAsked(s, op, () -> { });
+                ActorRef<CreateWatcher.Message> watcher = createWatchers.get(op.id());
+                yield journalCancelAsked(s, op, () -> {
+                    if (watcher != null) {
+                        watcher.tell(new CreateWatcher.Abandon());
+                    }
+                });
             }
             case RUNNING -> {
                 boolean first = !waitingOn(op.id()).cancelling();

@@ -192,17 +192,31 @@ class ImageOperationsE2eTest {
 
     @Test
     @Order(3)
-    void concurrentCreatesOfACatalogImagePullItOnceInsideTheirOperationsAndTheVmBoots() {
+    void concurrentCreatesOfACatalogImagePullItOnceAndOneCancelledWhileItWaitsEndsAtOnceWithNoVm() {
         assertFalse(imageNames().contains("cat-bb"));
         JsonNode booted = daemon.expect(202, daemon.post("/v1/vms",
                 Map.of("name", "cat1", "image", "cat-bb", "start", true))).json();
         JsonNode created = daemon.expect(202, daemon.post("/v1/vms",
                 Map.of("name", "cat2", "image", "cat-bb", "start", false))).json();
+        JsonNode abandoned = daemon.expect(202, daemon.post("/v1/vms",
+                Map.of("name", "cat3", "image", "cat-bb", "start", true))).json();
         assertEquals("create_vm", booted.path("kind").asText(), booted.toString());
 
         JsonNode waiting = awaitPhase(booted.path("id").asText(), "downloading", 1);
         assertEquals("pending", waiting.path("state").asText(), waiting.toString());
         awaitPhase(created.path("id").asText(), "downloading", 0);
+        String abandonedId = abandoned.path("id").asText();
+        awaitPhase(abandonedId, "downloading", 0);
+
+        // the registry still holds the layer: the cancel cannot wait for the pull to end
+        long cancelAt = System.nanoTime();
+        ApiResponse cancelled = daemon.expect(200, daemon.delete("/v1/operations/" + abandonedId));
+        System.out.printf("image-ops: a create waiting on its catalog image cancelled in %d ms%n",
+                (System.nanoTime() - cancelAt) / 1_000_000);
+        assertEquals("cancelled", cancelled.json().path("state").asText(), cancelled.toString());
+        assertEquals(404, daemon.get("/v1/vms/cat3").status(), "no VM for the cancelled create");
+        assertEquals("pending", operation(booted.path("id").asText()).path("state").asText(),
+                "the other creates still wait on the pull");
         registry.open("test/catalog");
 
         JsonNode bootedDone = awaitFinished(booted.path("id").asText(), BOOT);
@@ -220,6 +234,9 @@ class ImageOperationsE2eTest {
         });
         assertEquals(1, pulls.size(), pulls.toString());
         assertEquals("pull_image", pulls.get(0).path("kind").asText());
+
+        assertEquals(404, daemon.get("/v1/vms/cat3").status(), "the pull's end made no VM for the cancelled create");
+        assertEquals("cancelled", operation(abandonedId).path("state").asText());
 
         JsonNode motd = daemon.exec("cat1", "cat", "/etc/motd");
         assertEquals(0, motd.path("exit_code").asInt(), motd.toString());

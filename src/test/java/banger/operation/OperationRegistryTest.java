@@ -142,6 +142,51 @@ class OperationRegistryTest {
     }
 
     @Test
+    void aCreateCancelledWhileItWaitsOnItsCatalogImageEndsCancelledAtOnceAndNeverAsksTheFleet() {
+        TestProbe<ImageOperations.Command> images = testKit.createTestProbe();
+        registry = testKit.spawn(OperationRegistry.create(fleet.ref(), images.ref(), new OperationSettings(
+                Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(10)), clock));
+        TestProbe<StatusReply<OperationView>> reply = createAsync("waits", null);
+        ImageOperations.Ensure ensure = images.expectMessageClass(ImageOperations.Ensure.class);
+        ensure.replyTo().tell(new ImageOperations.Ensured(ImageOperations.Ensured.Status.FETCHING, null));
+        OperationView pending = reply.receiveMessage().getValue();
+        assertEquals("pending", pending.state());
+
+        TestProbe<StatusReply<OperationView>> cancel = testKit.createTestProbe();
+        registry.tell(new OperationRegistry.Cancel(pending.id(), cancel.ref()));
+        assertEquals("cancelled", cancel.receiveMessage().getValue().state(), "answered before the image is there");
+
+        ensure.replyTo().tell(new ImageOperations.Ensured(ImageOperations.Ensured.Status.READY, null));
+        fleet.expectNoMessage(Duration.ofMillis(300));
+        assertEquals("cancelled", get(pending.id()).getValue().state());
+    }
+
+    @Test
+    void aCreateCancelledJustAfterItsImageArrivedCancelsTheVmTheFleetRegisters() {
+        TestProbe<ImageOperations.Command> images = testKit.createTestProbe();
+        registry = testKit.spawn(OperationRegistry.create(fleet.ref(), images.ref(), new OperationSettings(
+                Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(10)), clock));
+        TestProbe<StatusReply<OperationView>> reply = createAsync("late", null);
+        ImageOperations.Ensure ensure = images.expectMessageClass(ImageOperations.Ensure.class);
+        ensure.replyTo().tell(new ImageOperations.Ensured(ImageOperations.Ensured.Status.READY, null));
+        VmFleet.Create create = fleet.expectMessageClass(VmFleet.Create.class);
+
+        TestProbe<StatusReply<OperationView>> cancel = testKit.createTestProbe();
+        String id = only().id();
+        registry.tell(new OperationRegistry.Cancel(id, cancel.ref()));
+        cancel.expectNoMessage(Duration.ofMillis(200));
+        assertEquals("pending", get(id).getValue().state(), "the fleet was asked: the cancel waits for its VM");
+
+        TestProbe<VmCommand> vm = testKit.createTestProbe();
+        create.accepted().tell(new VmFleet.Accepted("vm-late", "late"));
+        assertEquals("running", reply.receiveMessage().getValue().state());
+        resolveTo(vm);
+        VmCommand.CancelCreate cancelCreate = vm.expectMessageClass(VmCommand.CancelCreate.class);
+        cancelCreate.replyTo().tell(StatusReply.success(vm("vm-late", "late", "deleted")));
+        assertEquals("cancelled", cancel.receiveMessage().getValue().state());
+    }
+
+    @Test
     void afterRestartARunningOperationSucceedsIfItsVmReachedRunning() {
         start(Duration.ofMinutes(1));
         TestProbe<StatusReply<OperationView>> reply = createAsync("phoenix", null);
