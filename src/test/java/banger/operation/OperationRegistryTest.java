@@ -85,6 +85,14 @@ class OperationRegistryTest {
         return registry;
     }
 
+    /** Starts the registry with a scripted image side: its creates first ask that probe for their image. */
+    private TestProbe<ImageOperations.Command> startWithImages() {
+        TestProbe<ImageOperations.Command> images = testKit.createTestProbe();
+        registry = testKit.spawn(OperationRegistry.create(fleet.ref(), images.ref(), new OperationSettings(
+                Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(10)), clock));
+        return images;
+    }
+
     private void restart() {
         testKit.stop(registry);
         start(Duration.ofMinutes(1));
@@ -143,9 +151,7 @@ class OperationRegistryTest {
 
     @Test
     void aCreateCancelledWhileItWaitsOnItsCatalogImageEndsCancelledAtOnceAndNeverAsksTheFleet() {
-        TestProbe<ImageOperations.Command> images = testKit.createTestProbe();
-        registry = testKit.spawn(OperationRegistry.create(fleet.ref(), images.ref(), new OperationSettings(
-                Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(10)), clock));
+        TestProbe<ImageOperations.Command> images = startWithImages();
         TestProbe<StatusReply<OperationView>> reply = createAsync("waits", null);
         ImageOperations.Ensure ensure = images.expectMessageClass(ImageOperations.Ensure.class);
         ensure.replyTo().tell(new ImageOperations.Ensured(ImageOperations.Ensured.Status.FETCHING, null));
@@ -163,9 +169,7 @@ class OperationRegistryTest {
 
     @Test
     void aCreateCancelledJustAfterItsImageArrivedCancelsTheVmTheFleetRegisters() {
-        TestProbe<ImageOperations.Command> images = testKit.createTestProbe();
-        registry = testKit.spawn(OperationRegistry.create(fleet.ref(), images.ref(), new OperationSettings(
-                Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(10)), clock));
+        TestProbe<ImageOperations.Command> images = startWithImages();
         TestProbe<StatusReply<OperationView>> reply = createAsync("late", null);
         ImageOperations.Ensure ensure = images.expectMessageClass(ImageOperations.Ensure.class);
         ensure.replyTo().tell(new ImageOperations.Ensured(ImageOperations.Ensured.Status.READY, null));
