@@ -77,7 +77,8 @@ final class SessionCommands implements Runnable {
         @Parameters(index = "0", paramLabel = "VM") String vm;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD") List<String> argv;
         @Option(names = "--name", paramLabel = "NAME") String name;
-        @Option(names = "--tty", description = "Run under a terminal (the guest needs `script`, as debian has).")
+        @Option(names = "--tty", description = "Run under a terminal, 80x24 until an attached client resizes it"
+                + " (the guest needs `script`: tiny, debian and pulled images have it).")
         boolean tty;
         @Option(names = "--env", paramLabel = "K=V") List<String> env = List.of();
         @Option(names = "--cwd", paramLabel = "DIR") String cwd;

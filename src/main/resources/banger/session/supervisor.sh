@@ -79,9 +79,10 @@ run) # D CAP CWD TTY [K=V...] -- ARGV...
     exec 3<>"$d/in"
     [ -n "$cwd" ] || cwd=${HOME:-/}
     if [ "$tty" = 1 ]; then
-        # util-linux script gives the process a terminal; the command line was quoted by the daemon
+        # util-linux script gives the process a terminal; the command line was quoted by the daemon. script copies
+        # the size of its own stdin (a FIFO), so the terminal would be 0x0: 80x24 unless a client resized it first
         line=$1
-        set -- script -qfec "$line" /dev/null
+        set -- script -qfec "case \$(stty size 2>/dev/null) in ''|'0 0') stty rows 24 cols 80 2>/dev/null;; esac; $line" /dev/null
     fi
     (
         cd "$cwd" 2>/dev/null || { echo "banger: cannot enter $cwd" >&2; exit 127; }

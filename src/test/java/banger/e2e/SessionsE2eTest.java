@@ -130,13 +130,15 @@ class SessionsE2eTest extends TinyDaemonE2eTest {
 
     @Test
     @Order(4)
-    void ttySessionRunsOnATerminalThatAnAttachedClientResizes() throws Exception {
-        String id = start(Map.of("argv", List.of("sh", "-c", "tty; read go; stty size"), "tty", true)).path("id")
-                .asText();
+    void ttySessionRunsOnAnEightyByTwentyFourTerminalThatAnAttachedClientResizes() throws Exception {
+        String id = start(Map.of("argv", List.of("sh", "-c", "stty size; tty; read go; stty size"), "tty", true))
+                .path("id").asText();
         DaemonHarness.await("the tty session prints its terminal", WAIT,
                 () -> PTS.matcher(output(id, 0).text()).find());
-        Matcher pts = PTS.matcher(output(id, 0).text());
+        String before = output(id, 0).text();
+        Matcher pts = PTS.matcher(before);
         assertTrue(pts.find());
+        assertTrue(before.startsWith("24 80"), "with no client attached the terminal is 80x24: " + before);
         StringBuilder received = new StringBuilder();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         WebSocket socket = attach(id, received, closed);
