@@ -43,7 +43,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The ops console in a real headless Chromium against a real daemon control plane (HTTP API, fleet, SQLite
- * journal, event feed; only the VMM is a stand-in that boots instantly). One browser for the class.
+ * journal, event feed; only the VMM, which boots instantly, and image pulls, which need no registry, are stand-ins).
+ * One browser for the class.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
@@ -120,7 +121,7 @@ class ConsoleBrowserTest {
         StringWriter out = new StringWriter();
         int exit = BangerCli.commandLine(CliEnvironment.system(options -> { })).setOut(new PrintWriter(out))
                 .setErr(new PrintWriter(new StringWriter()))
-                .execute("console", "--url", daemon.base.toString(), "--state-dir", stateDir.toString());
+                .execute("console", "--no-open", "--url", daemon.base.toString(), "--state-dir", stateDir.toString());
         assertEquals(0, exit);
         String url = out.toString().strip();
         assertTrue(url.startsWith(daemon.base + "/#code="), url);
@@ -258,6 +259,94 @@ class ConsoleBrowserTest {
         browser.visible(By.id("doctor"));
     }
 
+    @Test
+    void deletingAnImageFromTheImagesPageRemovesItsRowAndTheImage() throws Exception {
+        registerImage("disposable");
+        logIn();
+        driver.findElement(By.linkText("Images")).click();
+        WebElement row = imageRow("disposable");
+        assertEquals("registered", row.findElement(By.cssSelector("td.source")).getText());
+        row.findElement(By.cssSelector("button[data-action=delete]")).click();
+        WebElement dialog = browser.visible(By.id("confirm"));
+        assertTrue(dialog.getText().contains("disposable"), dialog.getText());
+        driver.findElement(By.id("confirm-ok")).click();
+        browser.await("disposable leaves the page",
+                d -> d.findElements(By.cssSelector("#images tr[data-image='disposable']")).isEmpty());
+        assertFalse(imageNames().contains("disposable"), "gone from the API too");
+    }
+
+    @Test
+    void anImageDeleteTheApiRefusesShowsTheRefusalAndKeepsTheRow() throws Exception {
+        registerImage("in-use");
+        api("POST", "/v1/vms?wait=true", "{\"name\":\"uses-image\",\"image\":\"in-use\",\"start\":false}");
+        logIn();
+        driver.findElement(By.linkText("Images")).click();
+        imageRow("in-use").findElement(By.cssSelector("button[data-action=delete]")).click();
+        browser.visible(By.id("confirm"));
+        driver.findElement(By.id("confirm-ok")).click();
+        WebElement banner = browser.visible(By.id("banner"));
+        assertTrue(banner.getText().contains("image in-use is used by VM uses-image"), banner.getText());
+        assertTrue(imageRow("in-use").findElement(By.cssSelector("button[data-action=delete]")).isEnabled());
+        assertTrue(imageNames().contains("in-use"));
+    }
+
+    @Test
+    void aDeleteNotConfirmedDeletesNothing() throws Exception {
+        registerImage("kept");
+        logIn();
+        driver.findElement(By.linkText("Images")).click();
+        imageRow("kept").findElement(By.cssSelector("button[data-action=delete]")).click();
+        browser.visible(By.id("confirm"));
+        driver.findElement(By.id("confirm-cancel")).click();
+        browser.await("the dialog closes", d -> !d.findElement(By.id("confirm")).isDisplayed());
+        imageRow("kept");
+        assertTrue(imageNames().contains("kept"));
+    }
+
+    @Test
+    void thePullFormFollowsItsOperationAndListsThePulledImageWithItsSource() throws Exception {
+        String ref = "registry.test:5000/tests/busybox:1.36";
+        logIn();
+        driver.findElement(By.linkText("Images")).click();
+        browser.visible(By.id("pull-ref")).sendKeys(ref);
+        driver.findElement(By.id("pull-name")).sendKeys("pulled");
+        driver.findElement(By.id("pull-submit")).click();
+        browser.await("the pull succeeds", d -> d.findElement(By.id("pull-op-state")).getText().equals("succeeded"));
+        String progress = driver.findElement(By.id("pull-op-progress")).getText();
+        // the last progress seen while it ran (the stand-in pull takes two seconds, the page looks every second)
+        assertTrue(progress.matches("(downloading|applying): \\d\\.0 MiB of 2\\.0 MiB fetched, \\d/2 layers applied"),
+                progress);
+        WebElement source = imageRow("pulled").findElement(By.cssSelector("td.source"));
+        assertEquals("oci " + ref + "@0123456789ab…", source.getText());
+        assertEquals("32 MiB", imageRow("pulled").findElement(By.cssSelector("td.size")).getText());
+
+        JsonNode image = imagesByName().get("pulled");
+        assertNotNull(image, "the daemon registered the pulled image");
+        assertEquals("oci:" + ref + "@sha256:" + "0123456789abcdef".repeat(4), image.path("source").asText());
+        assertEquals(source.getAttribute("title"), image.path("source").asText());
+        boolean pullOperation = false;
+        for (JsonNode op : api("GET", "/v1/operations", null).path("operations")) {
+            pullOperation |= op.path("kind").asText().equals("pull_image") && op.path("image").asText().equals("pulled")
+                    && op.path("state").asText().equals("succeeded");
+        }
+        assertTrue(pullOperation, "the daemon ran a pull operation for it");
+    }
+
+    @Test
+    void aPullCancelledFromTheFormEndsCancelledAndMakesNoImage() throws Exception {
+        logIn();
+        driver.findElement(By.linkText("Images")).click();
+        browser.visible(By.id("pull-ref")).sendKeys("registry.test:5000/tests/busybox:cancelled");
+        driver.findElement(By.id("pull-name")).sendKeys("never-pulled");
+        driver.findElement(By.id("pull-submit")).click();
+        browser.visible(By.id("pull-cancel")).click();
+        browser.await("the pull is cancelled",
+                d -> d.findElement(By.id("pull-op-state")).getText().equals("cancelled"));
+        assertFalse(driver.findElement(By.id("pull-cancel")).isDisplayed());
+        assertFalse(imageNames().contains("never-pulled"));
+        assertTrue(driver.findElements(By.cssSelector("#images tr[data-image='never-pulled']")).isEmpty());
+    }
+
     /** Last: it stops the daemon. */
     @Test
     @Order(Integer.MAX_VALUE)
@@ -296,6 +385,32 @@ class ConsoleBrowserTest {
     private static String stateOf(String name) {
         List<WebElement> cells = driver.findElements(By.cssSelector("tr[data-vm-name='" + name + "'] td.state"));
         return cells.isEmpty() ? "" : cells.get(0).getText();
+    }
+
+    private static WebElement imageRow(String name) {
+        return browser.visible(By.cssSelector("#images tr[data-image='" + name + "']"));
+    }
+
+    /** Registers stand-in host files (a kernel, a file with the ext4 magic) as image {@code name}. */
+    private static void registerImage(String name) throws Exception {
+        Path dir = Files.createDirectories(stateDir.resolve("host-files").resolve(name));
+        Path kernel = Files.write(dir.resolve("vmlinuz"), new byte[] {1});
+        byte[] ext4 = new byte[4096];
+        ext4[1024 + 56] = 0x53;
+        ext4[1024 + 57] = (byte) 0xEF;
+        Path rootfs = Files.write(dir.resolve("rootfs.ext4"), ext4);
+        api("POST", "/v1/images", JSON.writeValueAsString(Map.of("name", name, "os", "tiny",
+                "kernel", kernel.toString(), "rootfs", rootfs.toString())));
+    }
+
+    private static Map<String, JsonNode> imagesByName() throws Exception {
+        Map<String, JsonNode> images = new java.util.HashMap<>();
+        api("GET", "/v1/images", null).path("images").forEach(i -> images.put(i.path("name").asText(), i));
+        return images;
+    }
+
+    private static java.util.Set<String> imageNames() throws Exception {
+        return imagesByName().keySet();
     }
 
     private static JsonNode api(String method, String path, String body) throws Exception {

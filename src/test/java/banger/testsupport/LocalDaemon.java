@@ -5,7 +5,10 @@ import banger.api.EventFeed;
 import banger.api.ApiServer;
 import banger.api.ApiServices;
 import banger.api.JournalEventFeed;
+import banger.image.BuildListener;
+import banger.image.BuildProgress;
 import banger.image.Image;
+import banger.image.ImageBuilder;
 import banger.image.ImageRegistry;
 import banger.metrics.BangerMetrics;
 import banger.metrics.FleetGauges;
@@ -58,7 +61,8 @@ import org.apache.pekko.persistence.query.PersistenceQuery;
 /**
  * The daemon's control plane in-process, for tests and the benchmark: the real ApiServer (with metrics) over the
  * real fleet, image registry and SQLite journal in a state directory, bound to a free loopback port. Only the
- * VmRuntime is a stand-in, and there is no network, DNS, guest access or doctor.
+ * VmRuntime and image pulls (no registry: see StandInPulls) are stand-ins, and there is no network, DNS, guest
+ * access or doctor.
  */
 public final class LocalDaemon {
 
@@ -118,9 +122,8 @@ public final class LocalDaemon {
         BangerMetrics metrics = new BangerMetrics(false);
         Instant started = Instant.now();
 
-        ActorRef<ImageRegistry.Command> images = system.systemActorOf(ImageRegistry.create((preset, name) -> {
-            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "no image builds here");
-        }), "images", Props.empty());
+        ActorRef<ImageRegistry.Command> images = system.systemActorOf(ImageRegistry.create(new StandInPulls()),
+                "images", Props.empty());
         Image image = new Image(b.getString("defaults.image"), "tiny", "/stand-in/kernel", null, null,
                 "/stand-in/rootfs", 64L << 20, Instant.now());
         AskPattern.<ImageRegistry.Command, Image>askWithStatus(images,
@@ -171,6 +174,46 @@ public final class LocalDaemon {
                 ApiToken.loadOrCreate(stateDir), config);
         ServerBinding binding = api.bind("127.0.0.1", 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         return new LocalDaemon(metrics, binding, readToken(stateDir));
+    }
+
+    /**
+     * Builds nothing; pulls without a registry: a pull reports progress as a real one does (resolving, two layers
+     * downloaded and applied), slowly enough for a client to watch it and cancel it, then registers a stand-in
+     * image whose source names the reference it was asked for.
+     */
+    private static final class StandInPulls implements ImageBuilder {
+
+        private static final long LAYER_BYTES = 1L << 20;
+        private static final int LAYERS = 2;
+
+        @Override
+        public Image build(String preset, String name) {
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, "no image builds here");
+        }
+
+        @Override
+        public Image pull(String ref, String name, String platform, BuildListener listener) {
+            step(listener, BuildProgress.phase("resolving"));
+            for (int layer = 1; layer <= LAYERS; layer++) {
+                step(listener, new BuildProgress("downloading", layer * LAYER_BYTES, LAYERS * LAYER_BYTES,
+                        layer - 1, LAYERS));
+            }
+            step(listener, new BuildProgress("applying", LAYERS * LAYER_BYTES, LAYERS * LAYER_BYTES, LAYERS, LAYERS));
+            String digest = ref.contains("@") ? "" : "@sha256:" + "0123456789abcdef".repeat(4);
+            return new Image(name, "tiny", "/stand-in/kernel", null, null, "/stand-in/rootfs", 32L << 20,
+                    Instant.now(), "oci:" + ref + digest, null);
+        }
+
+        private static void step(BuildListener listener, BuildProgress progress) {
+            listener.checkCancelled();
+            listener.progress(progress);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            listener.checkCancelled();
+        }
     }
 
     /** Closes the listener and every open connection (event streams included), then the metrics. */
