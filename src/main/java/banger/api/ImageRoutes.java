@@ -55,7 +55,7 @@ final class ImageRoutes extends ResourceRoutes {
     private Route pull() {
         return jsonBody(PullImageRequest.class, request -> {
             request.validate();
-            return asOperation(() -> operations.pull(request.ref(), request.name(), request.platform()));
+            return asOperation(() -> operations.pull(request.ref(), request.nameOrDefault(), request.platform()));
         });
     }
 

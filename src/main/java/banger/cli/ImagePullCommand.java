@@ -1,5 +1,6 @@
 package banger.cli;
 
+import banger.wire.ImageNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ final class ImagePullCommand extends ApiCommand {
 
     @Override
     public Integer call() {
-        String imageName = name != null ? name : defaultName(ref);
+        String imageName = name != null ? name : ImageNames.fromReference(ref);
         JsonNode image = withProgress("pulling " + ref + " as image " + imageName,
                 () -> new ImageOperationWait(api(), err()).run(ApiPaths.IMAGE_PULL,
                         new PullRequest(ref, imageName, platform)));
@@ -38,13 +39,5 @@ final class ImagePullCommand extends ApiCommand {
                 + Formats.bytes(image.path("rootfs_bytes").asLong()) + " " + Formats.orDash(image.path("rootfs").asText(null)));
         out().flush();
         return 0;
-    }
-
-    /** busybox for "registry:5000/library/busybox:1.36@sha256:...": the repository's last component. */
-    static String defaultName(String ref) {
-        String path = ref.split("@", 2)[0];
-        String last = path.substring(path.lastIndexOf('/') + 1);
-        int colon = last.indexOf(':');
-        return colon >= 0 ? last.substring(0, colon) : last;
     }
 }

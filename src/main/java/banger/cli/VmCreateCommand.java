@@ -23,6 +23,9 @@ final class VmCreateCommand extends ApiCommand {
     @Mixin
     private VmExpiryOptions expiry;
 
+    @Mixin
+    private VmEgressOption egress;
+
     @Option(names = "--no-start", description = "Only create it; `banger vm start NAME` boots it later.")
     private boolean noStart;
 
@@ -32,7 +35,7 @@ final class VmCreateCommand extends ApiCommand {
     @Override
     public Integer call() {
         CreateVmRequest request = new CreateVmRequest(name, image, sizes.vcpus, sizes.memoryMib, sizes.diskMib, !noStart,
-                sizes.labels, null, expiry.ttlS, expiry.idleTimeoutS, expiry.onExpiry);
+                sizes.labels, egress.policy(spec.commandLine()), expiry.ttlS, expiry.idleTimeoutS, expiry.onExpiry);
         var created = withProgress("creating " + name,
                 () -> api().send("POST", ApiPaths.VMS + "?wait=true", request, ApiClient.LIFECYCLE_TIMEOUT));
         printVm(created, json);

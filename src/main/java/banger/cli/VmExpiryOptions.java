@@ -13,7 +13,7 @@ final class VmExpiryOptions {
             description = "Seconds the running VM may go without API activity (exec, sessions, files, console).")
     Integer idleTimeoutS;
 
-    @Option(names = "--on-expiry", paramLabel = "ACTION", description = "stop (default) or delete.")
+    @Option(names = "--on-expiry", paramLabel = "ACTION", description = "stop (default), delete or suspend.")
     String onExpiry;
 
     boolean none() {

@@ -15,7 +15,8 @@ import java.util.TreeMap;
 final class VmListCommand extends ApiCommand {
 
     @Option(names = "--state", paramLabel = "STATE",
-            description = "Only VMs in this state (created, starting, running, stopping, stopped, failed).")
+            description = "Only VMs in this state: created, starting, running, paused, suspending, suspended,"
+                    + " stopping, stopped, failed, deleting, unknown.")
     private String state;
 
     @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Only VMs with this label; repeatable.")

@@ -37,6 +37,7 @@ final class VmPrinter {
         field(out, "address", vm.address());
         field(out, "pid", vm.pid());
         field(out, "labels", Formats.labels(vm.labels()));
+        field(out, "egress", VmEgressOption.describe(vm.egress()));
         field(out, "created", vm.createdAt() == null ? null
                 : vm.createdAt() + " (" + Formats.age(vm.createdAt(), now) + " ago)");
         field(out, "updated", vm.updatedAt());

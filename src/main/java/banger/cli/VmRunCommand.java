@@ -78,8 +78,7 @@ final class VmRunCommand extends SessionCommands.SessionCommand {
                 JsonNode prepared = WorkspacePrepareCommand.prepare(api(), err(), vmName, workspace, null);
                 start.put("cwd", prepared.path("guest_path").asText());
             }
-            // tiny's busybox has no `script`, so its sessions have no terminal
-            boolean tty = shell && interactive && !"tiny".equals(vm.path("image").asText());
+            boolean tty = shell && interactive;
             start.put("tty", tty);
             JsonNode session = sessions().start(vmName, start);
             String id = session.path("id").asText();

@@ -3,6 +3,7 @@ package banger.image;
 import banger.core.Rejected;
 import banger.core.Rejection;
 import banger.host.HostCommands;
+import banger.wire.ImageNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Makes an image from a stopped VM's disk: {@code qemu-img convert} flattens a qcow2 overlay (with its backing
@@ -22,7 +22,6 @@ import java.util.regex.Pattern;
 public final class DiskPromoter {
 
     public static final String SOURCE = "promoted";
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
     private static final Duration CONVERT_TIMEOUT = Duration.ofMinutes(20);
 
     private final HostCommands host;
@@ -34,9 +33,8 @@ public final class DiskPromoter {
     }
 
     public Image promote(String name, Image base, Path disk, BuildListener listener) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new Rejected(Rejection.Reason.INVALID_REQUEST,
-                    "invalid image name '" + name + "': lowercase letters, digits, '.', '_' and '-'");
+        if (!ImageNames.valid(name)) {
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, ImageNames.invalid(name));
         }
         if (!Files.isRegularFile(disk)) {
             throw new Rejected(Rejection.Reason.CONFLICT, "the VM has no disk yet (it was never started)");

@@ -3,19 +3,17 @@ package banger.image;
 import banger.host.HostCommands;
 import banger.core.Rejected;
 import banger.core.Rejection;
+import banger.wire.ImageNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 /**
  * Builds images from the known presets into {@code <images-dir>/<name>/}, and adds the uncompressed
  * vmlinux Firecracker needs beside the bzImage QEMU boots.
  */
 public final class PresetImageBuilder implements ImageBuilder {
-
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
 
     private final HostCommands host;
     private final Path imagesDir;
@@ -49,9 +47,8 @@ public final class PresetImageBuilder implements ImageBuilder {
 
     @Override
     public Image build(String preset, String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new Rejected(Rejection.Reason.INVALID_REQUEST,
-                    "invalid image name '" + name + "': lowercase letters, digits, '.', '_' and '-'");
+        if (!ImageNames.valid(name)) {
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, ImageNames.invalid(name));
         }
         Path target = imagesDir.resolve(name);
         Image base = switch (preset) {

@@ -2,6 +2,7 @@ package banger.image;
 
 import banger.core.Rejected;
 import banger.core.Rejection;
+import banger.wire.ImageNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An image made of host files banger does not own (POST /v1/images): checked before it is registered — absolute
@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 public final class RegisteredImage {
 
     public static final String SOURCE = "registered";
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
     private static final Set<String> OSES = Set.of("tiny", "debian");
     private static final long EXT_MAGIC_OFFSET = 1024 + 56;
     private static final int EXT_MAGIC = 0xEF53;
@@ -31,8 +30,8 @@ public final class RegisteredImage {
 
     /** @param os how guest configuration is written: "tiny" (kernel command line) or "debian" (default) */
     public static Image of(String name, String os, String kernel, String initrd, String rootfs) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw invalid("invalid image name '" + name + "': lowercase letters, digits, '.', '_' and '-'");
+        if (!ImageNames.valid(name)) {
+            throw invalid(ImageNames.invalid(name));
         }
         String kind = os == null ? "debian" : os;
         if (!OSES.contains(kind)) {

@@ -1,6 +1,6 @@
 package banger.operation;
 
-import java.util.regex.Pattern;
+import banger.wire.ImageNames;
 
 /**
  * Where a catalog image comes from: {@code preset:tiny}, {@code preset:debian} or {@code oci:REF}; {@code value}
@@ -8,13 +8,10 @@ import java.util.regex.Pattern;
  */
 public record CatalogSource(boolean oci, String value) {
 
-    private static final Pattern IMAGE_NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
-
     /** @throws IllegalArgumentException for a source of another form, naming the catalog entry */
     public static CatalogSource parse(String image, String source) {
-        if (!IMAGE_NAME.matcher(image).matches()) {
-            throw new IllegalArgumentException("banger.images.catalog: '" + image
-                    + "' is not an image name (lowercase letters, digits, '.', '_' and '-')");
+        if (!ImageNames.valid(image)) {
+            throw new IllegalArgumentException("banger.images.catalog: " + ImageNames.invalid(image));
         }
         if (source.startsWith("oci:") && source.length() > 4) {
             return new CatalogSource(true, source.substring(4));

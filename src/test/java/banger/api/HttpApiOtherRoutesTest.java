@@ -160,7 +160,7 @@ class HttpApiOtherRoutesTest {
     }
 
     @Test
-    void pullValidatesTheReferenceAndNameBeforeAskingForTheImage() throws Exception {
+    void pullValidatesTheReferenceAndNameBeforeAskingForTheImageAndNamesItAfterTheRepositoryByDefault() throws Exception {
         HttpResponse<String> r = api.send("POST", "/v1/images/pull?wait=true",
                 "{\"ref\":\"127.0.0.1:5000/tests/bb:1\",\"name\":\"bb\"}");
         assertEquals(201, r.statusCode(), r.body());
@@ -170,7 +170,11 @@ class HttpApiOtherRoutesTest {
         assertTrue(malformed.body().contains("malformed image reference"), malformed.body());
         assertEquals(400, api.send("POST", "/v1/images/pull", "{\"ref\":\"busybox\",\"name\":\"Bad Name\"}").statusCode());
         assertEquals(400, api.send("POST", "/v1/images/pull", "{\"name\":\"bb\"}").statusCode());
-        assertEquals(List.of("pull 127.0.0.1:5000/tests/bb:1 bb", "images"), control.calls);
+        HttpResponse<String> unnamed = api.send("POST", "/v1/images/pull?wait=true",
+                "{\"ref\":\"127.0.0.1:5000/tests/alpine:3.20@sha256:" + "a".repeat(64) + "\"}");
+        assertEquals(201, unnamed.statusCode(), unnamed.body());
+        assertEquals(List.of("pull 127.0.0.1:5000/tests/bb:1 bb", "images",
+                "pull 127.0.0.1:5000/tests/alpine:3.20@sha256:" + "a".repeat(64) + " alpine", "images"), control.calls);
     }
 
     @Test

@@ -155,6 +155,35 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
     }
 
     @Test
+    void egressRulesAreSentAsTheApisRuleListAndShownByShow() throws Exception {
+        daemon.answer("PATCH", "/v1/vms/web", 200, """
+                {"id":"vm-web-1","name":"web","state":"running","image":"tiny","vcpus":2,"memory_mib":512,
+                 "disk_mib":2048,"labels":{},"created_at":"2025-06-01T11:55:00Z","updated_at":"2025-06-01T11:56:00Z",
+                 "egress":[{"cidr":"10.0.0.0/8","ports":[80,443]},{"cidr":"1.1.1.1/32","ports":[]}]}""");
+
+        var result = cli.run("vm", "set", "web", "--egress", "10.0.0.0/8:80,443", "--egress", "1.1.1.1");
+
+        assertEquals(0, result.exit(), result.err());
+        assertEquals(JSON.readTree("{\"egress\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":[80,443]},"
+                + "{\"cidr\":\"1.1.1.1/32\",\"ports\":[]}]}"), JSON.readTree(daemon.onlyRequest().body()));
+        assertTrue(result.out().contains("egress:   10.0.0.0/8:80,443 1.1.1.1/32"), result.out());
+    }
+
+    @Test
+    void egressDenyIsSentAsTheWordAndABadRuleIsAUsageError() throws Exception {
+        daemon.answer("POST", "/v1/vms", 200, ApiSamples.vm("web", "running", null));
+
+        var denied = cli.run("vm", "create", "web", "--egress", "deny");
+        var bad = cli.run("vm", "create", "web", "--egress", "10.0.0.0/8:http");
+
+        assertEquals(0, denied.exit(), denied.err());
+        assertEquals("deny", JSON.readTree(daemon.onlyRequest().body()).path("egress").asText());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--egress: 10.0.0.0/8:http: 'http' is not a port"), bad.err());
+        assertEquals(1, daemon.requests().size(), "the bad rule reached no daemon");
+    }
+
+    @Test
     void setWithNothingToChangeIsAUsageError() {
         var result = cli.run("vm", "set", "web");
 
@@ -205,6 +234,7 @@ class VmCommandsTest extends CliAgainstFakeDaemonTest {
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("labels:   env=dev"), text.out());
         assertTrue(text.out().contains("memory:   512 MiB"), text.out());
+        assertTrue(text.out().contains("egress:   allow"), "no policy is the default, allow: " + text.out());
         assertEquals(JSON.readTree(ApiSamples.vm("web", "running", "172.30.0.5")), JSON.readTree(json.out()));
     }
 

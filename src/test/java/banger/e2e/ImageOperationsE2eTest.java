@@ -38,6 +38,8 @@ class ImageOperationsE2eTest {
 
     private static final Duration TOOL = Duration.ofMinutes(1);
     private static final Duration PULL = Duration.ofMinutes(3);
+    /** Named as agents name images (python:3.12): the ':' goes through the pull, the disk paths and the boot. */
+    private static final String CATALOG_IMAGE = "cat-bb:1";
     private static final Duration BOOT = Duration.ofMinutes(5);
 
     private Path work;
@@ -52,7 +54,7 @@ class ImageOperationsE2eTest {
         work = Files.createTempDirectory("banger-image-ops-e2e-");
         daemon = DaemonHarness.start("image-ops", "banger.images.cache-dir = \"" + work.resolve("cache") + "\"\n"
                 + "banger.images.insecure-registries = [\"127.0.0.1\"]\n"
-                + "banger.images.catalog { cat-bb = \"oci:127.0.0.1:5002/test/catalog:1\" }\n");
+                + "banger.images.catalog { \"" + CATALOG_IMAGE + "\" = \"oci:127.0.0.1:5002/test/catalog:1\" }\n");
         // under the state dir: the harness kills whatever names it if this JVM dies before tearDown
         registry = new GatedRegistry(daemon, 5002, daemon.stateDir().resolve("test-registry-gated"));
         Path busybox = work.resolve("busybox");
@@ -193,13 +195,13 @@ class ImageOperationsE2eTest {
     @Test
     @Order(3)
     void concurrentCreatesOfACatalogImagePullItOnceAndOneCancelledWhileItWaitsEndsAtOnceWithNoVm() {
-        assertFalse(imageNames().contains("cat-bb"));
+        assertFalse(imageNames().contains(CATALOG_IMAGE));
         JsonNode booted = daemon.expect(202, daemon.post("/v1/vms",
-                Map.of("name", "cat1", "image", "cat-bb", "start", true))).json();
+                Map.of("name", "cat1", "image", CATALOG_IMAGE, "start", true))).json();
         JsonNode created = daemon.expect(202, daemon.post("/v1/vms",
-                Map.of("name", "cat2", "image", "cat-bb", "start", false))).json();
+                Map.of("name", "cat2", "image", CATALOG_IMAGE, "start", false))).json();
         JsonNode abandoned = daemon.expect(202, daemon.post("/v1/vms",
-                Map.of("name", "cat3", "image", "cat-bb", "start", true))).json();
+                Map.of("name", "cat3", "image", CATALOG_IMAGE, "start", true))).json();
         assertEquals("create_vm", booted.path("kind").asText(), booted.toString());
 
         JsonNode waiting = awaitPhase(booted.path("id").asText(), "downloading", 1);
@@ -228,7 +230,7 @@ class ImageOperationsE2eTest {
         assertEquals(1, registry.blobGets(catalogLayer), registry.logTail());
         List<JsonNode> pulls = new ArrayList<>();
         daemon.expect(200, daemon.get("/v1/operations")).json().path("operations").forEach(op -> {
-            if ("cat-bb".equals(op.path("image").asText())) {
+            if (CATALOG_IMAGE.equals(op.path("image").asText())) {
                 pulls.add(op);
             }
         });

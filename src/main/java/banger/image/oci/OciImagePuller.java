@@ -9,6 +9,7 @@ import banger.image.TinyImageBuilder;
 import banger.image.VmlinuxExtractor;
 import banger.core.Rejected;
 import banger.core.Rejection;
+import banger.wire.ImageNames;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class OciImagePuller {
 
     private static final Logger log = LoggerFactory.getLogger(OciImagePuller.class);
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
     private static final List<String> MOUNT_POINTS = List.of("dev", "proc", "sys", "run", "tmp");
     static final String SOURCE_FILE = "source.json";
     static final String COMPLETE_MARKER = ".complete";
@@ -65,9 +64,8 @@ public final class OciImagePuller {
 
     /** Checks {@code ref} and {@code name} without touching the network; what the API validates up front. */
     public static ImageReference validate(String ref, String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new Rejected(Rejection.Reason.INVALID_REQUEST,
-                    "invalid image name '" + name + "': lowercase letters, digits, '.', '_' and '-'");
+        if (!ImageNames.valid(name)) {
+            throw new Rejected(Rejection.Reason.INVALID_REQUEST, ImageNames.invalid(name));
         }
         return ImageReference.parse(ref);
     }

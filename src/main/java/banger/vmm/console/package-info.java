@@ -1,0 +1,4 @@
+/**
+ * Guests' serial consoles: copied into capped logs that rotate in place.
+ */
+package banger.vmm.console;
