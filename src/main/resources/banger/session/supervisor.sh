@@ -80,9 +80,11 @@ run) # D CAP CWD TTY [K=V...] -- ARGV...
     [ -n "$cwd" ] || cwd=${HOME:-/}
     if [ "$tty" = 1 ]; then
         # util-linux script gives the process a terminal; the command line was quoted by the daemon. script copies
-        # the size of its own stdin (a FIFO), so the terminal would be 0x0: 80x24 unless a client resized it first
+        # the size of its own stdin (a FIFO), so the terminal would be 0x0: it is 80x24, or the size a client asked
+        # for before the terminal existed (see resize)
         line=$1
-        set -- script -qfec "case \$(stty size 2>/dev/null) in ''|'0 0') stty rows 24 cols 80 2>/dev/null;; esac; $line" /dev/null
+        set -- script -qfec "case \$(stty size 2>/dev/null) in ''|'0 0') stty rows 24 cols 80 2>/dev/null;; esac;
+[ -s '$d/size' ] && stty \$(cat '$d/size') 2>/dev/null; $line" /dev/null
     fi
     (
         cd "$cwd" 2>/dev/null || { echo "banger: cannot enter $cwd" >&2; exit 127; }
@@ -153,6 +155,8 @@ signal) # D SIGNAL: to the process's whole process group
 resize) # D COLS ROWS: the terminal of a tty session
     d=$1 cols=$2 rows=$3
     [ -e "$d/exit" ] && exit 13
+    # kept first: a terminal not made yet (an attach right after the start) takes it as it starts
+    echo "cols $cols rows $rows" > "$d/size.tmp" && mv "$d/size.tmp" "$d/size"
     read -r pid < "$d/pid"
     for p in /proc/[0-9]*; do
         read -r stat < "$p/stat" 2>/dev/null || continue

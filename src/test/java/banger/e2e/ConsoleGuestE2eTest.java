@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +42,8 @@ class ConsoleGuestE2eTest extends TinyDaemonE2eTest {
 
     /** For what the guest does (sessions start over SSH, output is polled): generous, the machine may be loaded. */
     private static final Duration WAIT = Duration.ofSeconds(120);
+    /** What the tty test's shell prints: its terminal. */
+    private static final Pattern ON_PTS = Pattern.compile("on=(/dev/pts/\\d+)");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private HeadlessChromium browser;
@@ -199,6 +203,37 @@ class ConsoleGuestE2eTest extends TinyDaemonE2eTest {
 
     @Test
     @Order(8)
+    void aTtySessionInTheTerminalRunsOnAPtyAsTallAsTheTerminal() {
+        WebDriver driver = openVmPage();
+        driver.findElement(By.id("session-tty")).click();
+        startSession("shell", "sh");
+        browser.await("the tty session runs", WAIT, d -> stateCell(d, "shell").equals("running"));
+        driver.findElement(By.id("session-attach")).click();
+        browser.await("the terminal attaches", WAIT, d ->
+                d.findElement(By.id("session-terminal-status")).getText().equals("attached"));
+        WebElement keyboard = browser.await("the terminal's keyboard input", WAIT, d -> d.findElements(
+                By.cssSelector("#session-terminal .xterm-helper-textarea")).stream().findFirst().orElse(null));
+        keyboard.sendKeys("echo on=$(tty)");
+        keyboard.sendKeys(Keys.ENTER);
+        String pts = browser.await("the shell names its terminal", WAIT, d -> {
+            Matcher m = ON_PTS.matcher(terminalText(d));
+            return m.find() ? m.group(1) : null;
+        });
+        long rows = (Long) ((JavascriptExecutor) driver).executeScript(
+                "return document.querySelectorAll('#session-terminal .xterm-rows > div').length;");
+        // the size the terminal sent on attach reaches the pty over its own SSH call, not in line with the keys
+        DaemonHarness.await("the pty takes the terminal's " + rows + " rows", WAIT, () -> daemon.exec(vm.id(), "stty",
+                "-F", pts, "size").path("stdout").asText().startsWith(rows + " "));
+        keyboard.sendKeys("echo rows=$(stty size)");
+        keyboard.sendKeys(Keys.ENTER);
+        browser.await("the shell sees the same rows", WAIT, d -> terminalText(d).contains("rows=" + rows + " "));
+        keyboard.sendKeys("exit 3");
+        keyboard.sendKeys(Keys.ENTER);
+        browser.await("the row shows the shell's exit", WAIT, d -> stateCell(d, "shell").equals("exited 3"));
+    }
+
+    @Test
+    @Order(9)
     void sessionsOnAKilledVmShowTheApisRefusal() {
         WebDriver driver = openVmPage();
         daemon.action(vm.id(), "kill");
