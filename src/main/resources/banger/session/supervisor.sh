@@ -80,11 +80,11 @@ run) # D CAP CWD TTY [K=V...] -- ARGV...
     [ -n "$cwd" ] || cwd=${HOME:-/}
     if [ "$tty" = 1 ]; then
         # util-linux script gives the process a terminal; the command line was quoted by the daemon. script copies
-        # the size of its own stdin (a FIFO), so the terminal would be 0x0: it is 80x24, or the size a client asked
-        # for before the terminal existed (see resize)
+        # the size of its own stdin (a FIFO), so the terminal would be 0x0: it is 80x24, then the size a client
+        # asked for (resize keeps it in size before it looks for the terminal, so no request falls between the two)
         line=$1
-        set -- script -qfec "case \$(stty size 2>/dev/null) in ''|'0 0') stty rows 24 cols 80 2>/dev/null;; esac;
-[ -s '$d/size' ] && stty \$(cat '$d/size') 2>/dev/null; $line" /dev/null
+        set -- script -qfec "stty rows 24 cols 80 2>/dev/null; [ -s '$d/size' ] && stty \$(cat '$d/size') 2>/dev/null;
+$line" /dev/null
     fi
     (
         cd "$cwd" 2>/dev/null || { echo "banger: cannot enter $cwd" >&2; exit 127; }
