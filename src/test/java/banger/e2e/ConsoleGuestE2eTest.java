@@ -142,11 +142,7 @@ class ConsoleGuestE2eTest extends TinyDaemonE2eTest {
         WebDriver driver = openVmPage();
         startSession("term", "cat");
         browser.await("the cat session runs", WAIT, d -> stateCell(d, "term").equals("running"));
-        driver.findElement(By.id("session-attach")).click();
-        browser.await("the terminal attaches", WAIT, d ->
-                d.findElement(By.id("session-terminal-status")).getText().equals("attached"));
-        WebElement keyboard = browser.await("the terminal's keyboard input", WAIT, d -> d.findElements(
-                By.cssSelector("#session-terminal .xterm-helper-textarea")).stream().findFirst().orElse(null));
+        WebElement keyboard = attachTerminal(driver);
         keyboard.sendKeys("typed-into-xterm");
         keyboard.sendKeys(Keys.ENTER);
         browser.await("the guest's echo shows in the terminal", WAIT,
@@ -208,11 +204,7 @@ class ConsoleGuestE2eTest extends TinyDaemonE2eTest {
         driver.findElement(By.id("session-tty")).click();
         startSession("shell", "sh");
         browser.await("the tty session runs", WAIT, d -> stateCell(d, "shell").equals("running"));
-        driver.findElement(By.id("session-attach")).click();
-        browser.await("the terminal attaches", WAIT, d ->
-                d.findElement(By.id("session-terminal-status")).getText().equals("attached"));
-        WebElement keyboard = browser.await("the terminal's keyboard input", WAIT, d -> d.findElements(
-                By.cssSelector("#session-terminal .xterm-helper-textarea")).stream().findFirst().orElse(null));
+        WebElement keyboard = attachTerminal(driver);
         keyboard.sendKeys("echo on=$(tty)");
         keyboard.sendKeys(Keys.ENTER);
         String pts = browser.await("the shell names its terminal", WAIT, d -> {
@@ -259,6 +251,15 @@ class ConsoleGuestE2eTest extends TinyDaemonE2eTest {
         driver.get(daemon.uri("/#/vm/" + vm.id()).toString());
         browser.visible(By.id("sessions-pane"));
         return driver;
+    }
+
+    /** Attaches the selected session in the terminal; answers the terminal's keyboard input. */
+    private WebElement attachTerminal(WebDriver driver) {
+        driver.findElement(By.id("session-attach")).click();
+        browser.await("the terminal attaches", WAIT, d ->
+                d.findElement(By.id("session-terminal-status")).getText().equals("attached"));
+        return browser.await("the terminal's keyboard input", WAIT, d -> d.findElements(
+                By.cssSelector("#session-terminal .xterm-helper-textarea")).stream().findFirst().orElse(null));
     }
 
     private void startSession(String name, String command) {
